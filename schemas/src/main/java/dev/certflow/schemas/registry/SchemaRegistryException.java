@@ -1,0 +1,39 @@
+package dev.certflow.schemas.registry;
+
+/**
+ * An error answered by a schema registry, with the registry's own error code
+ * (40401 subject not found, 40402 version not found, 40403 schema not found, 409 incompatible,
+ * 42201 invalid schema, 5xxxx server errors) and the HTTP status it came with.
+ */
+public class SchemaRegistryException extends RuntimeException {
+    public static final int SUBJECT_NOT_FOUND = 40401;
+    public static final int VERSION_NOT_FOUND = 40402;
+    public static final int SCHEMA_NOT_FOUND = 40403;
+    public static final int INCOMPATIBLE = 409;
+    public static final int INVALID_SCHEMA = 42201;
+    public static final int INVALID_VERSION = 42202;
+    public static final int STORE_ERROR = 50001;
+
+    private final int httpStatus;
+    private final int errorCode;
+
+    public SchemaRegistryException(int httpStatus, int errorCode, String message) {
+        super(message);
+        this.httpStatus = httpStatus;
+        this.errorCode = errorCode;
+    }
+
+    public SchemaRegistryException(String message, Throwable cause) {
+        super(message, cause);
+        this.httpStatus = 0;
+        this.errorCode = 0;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public int errorCode() {
+        return errorCode;
+    }
+}
