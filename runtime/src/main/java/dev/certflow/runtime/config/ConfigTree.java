@@ -88,7 +88,9 @@ public final class ConfigTree {
             String key = join(path, pathOf(e));
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof ConfigException ce) {
-                throw ce;
+                // the deserializer knows only the path inside this section: name the full key
+                String inner = pathOf(e);
+                throw new ConfigException(inner.isEmpty() ? ce.getMessage() : ce.getMessage().replace("'" + inner + "'", "'" + key + "'"));
             }
             throw new ConfigException("bad value for configuration key '" + key + "'" + from(key) + ": " + cause.getMessage());
         } catch (IOException e) {
