@@ -4,6 +4,7 @@ import dev.certflow.runtime.cli.Lifecycle;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
+import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
 import picocli.CommandLine.Command;
@@ -34,6 +35,9 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", description = "Prefix for the topics created with --create-topics", defaultValue = "")
     String topicPrefix;
 
+    @Option(names = "--ops-port", description = "Port of /health, /ready and /metrics (default: ${DEFAULT-VALUE}; 0 = free port, -1 = off)", defaultValue = "0")
+    int opsPort;
+
     @Override
     public Integer call() throws Exception {
         try (Lifecycle lifecycle = new Lifecycle()) {
@@ -50,10 +54,18 @@ public final class BrokerCommand implements Callable<Integer> {
                 kafka.topicPrefix = topicPrefix;
                 new TopicManager(kafka).ensure(Topics.ALL);
             }
+            OpsServer ops = null;
+            if (opsPort >= 0) {
+                ops = lifecycle.add(OpsServer.start("127.0.0.1", opsPort, OpsServer.newRegistry()));
+                ops.addReadyCheck("broker", () -> true);
+            }
             System.out.println("certflow broker ready");
             System.out.println("  bootstrap servers : " + broker.bootstrapServers());
             if (registryUrl != null) {
                 System.out.println("  schema registry   : " + registryUrl);
+            }
+            if (ops != null) {
+                System.out.println("  ops endpoint      : " + ops.url() + "/metrics");
             }
             System.out.println("  log directory     : " + logDir + (temporary ? " (deleted on exit)" : ""));
             System.out.println("  connect with      : CERTFLOW_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrapServers()
