@@ -17,6 +17,11 @@ import java.util.Locale;
  * {@code yeastar/pbx-berlin/pbx-berlin/3}. The form is stable: changing it re-keys every topic.
  */
 public final class CertificateKeys {
+    static {
+        // generated classes (and their copy builders) need to be trusted before any serde exists
+        dev.certflow.schemas.serde.TrustedPackages.trustCertflowEvents();
+    }
+
     private static final String NO_TENANT = "-";
 
     private CertificateKeys() {

@@ -22,6 +22,11 @@ import java.util.Map;
  * registry; modules take their topics from here and nowhere else.
  */
 public final class Topics {
+    static {
+        // generated classes (and their copy builders) need to be trusted before any serde exists
+        dev.certflow.schemas.serde.TrustedPackages.trustCertflowEvents();
+    }
+
     private static final String CERT_KEY = "certificate key (string form)";
 
     public static final TopicSpec CERTIFICATES = new TopicSpec("certificates", 6, TopicSpec.Cleanup.COMPACT, null,

@@ -6,13 +6,14 @@ import org.apache.avro.util.ClassSecurityValidator;
  * Avro 1.12 refuses to instantiate or write specific classes outside trusted packages; add ours to
  * whatever is already trusted. Done in main code so every serde works, not only in tests.
  */
-final class TrustedPackages {
+public final class TrustedPackages {
     private static boolean done;
 
     private TrustedPackages() {
     }
 
-    static synchronized void trustCertflowEvents() {
+    /** Adds dev.certflow classes to Avro's trusted classes (idempotent). */
+    public static synchronized void trustCertflowEvents() {
         if (done) {
             return;
         }

@@ -1,0 +1,145 @@
+package dev.certflow.simulator;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Common part of the three simulated APIs: injected faults, JSON/HTML responses, query parsing.
+ * Subclasses answer exactly as their vendor documents.
+ */
+abstract class ApiHandler implements HttpHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    final Fleet fleet;
+    final SimClock clock;
+    final SimulatorOptions options;
+    final Faults faults;
+
+    ApiHandler(Fleet fleet, SimClock clock, SimulatorOptions options, Faults faults) {
+        this.fleet = fleet;
+        this.clock = clock;
+        this.options = options;
+        this.faults = faults;
+    }
+
+    /** Answers the request unless {@link #preempt} or an injected fault already did. */
+    abstract void serve(HttpExchange exchange) throws IOException;
+
+    /** The vendor's error body for an HTTP status (429 and 500 are injected faults). */
+    abstract Object errorBody(int status, String path);
+
+    /** The vendor's content type. */
+    String contentType() {
+        return "application/json";
+    }
+
+    /** Scripted behaviour that comes before faults (an outage); true when it answered. */
+    boolean preempt(HttpExchange exchange) throws IOException {
+        return false;
+    }
+
+    @Override
+    public final void handle(HttpExchange exchange) {
+        String path = exchange.getRequestURI().getPath();
+        try {
+            if (preempt(exchange)) {
+                return;
+            }
+            if (faults.slow()) {
+                // simulated latency of a slow upstream; the client's timeout is what is being exercised
+                Thread.sleep(options.slowDelay.toMillis());
+            }
+            switch (faults.next()) {
+                case TOO_MANY_REQUESTS -> {
+                    exchange.getResponseHeaders().set("Retry-After", Integer.toString(options.retryAfterSeconds));
+                    sendJson(exchange, 429, errorBody(429, path));
+                }
+                case SERVER_ERROR -> sendJson(exchange, 500, errorBody(500, path));
+                case HTML_ERROR -> sendHtml(exchange, 502, "502 Bad Gateway");
+                case NONE -> serve(exchange);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Simulated API failed to answer {} {}: {}", exchange.getRequestMethod(), path, e.toString());
+            try {
+                if (exchange.getResponseCode() == -1) {
+                    sendJson(exchange, 500, errorBody(500, path));
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away; nothing left to tell it
+            }
+        } finally {
+            exchange.close();
+        }
+    }
+
+    void sendJson(HttpExchange exchange, int status, Object body) throws IOException {
+        byte[] bytes = MAPPER.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", contentType() + "; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** Streams a large JSON body so memory does not grow with the listing. */
+    void streamJson(HttpExchange exchange, JsonWriter writer) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", contentType() + "; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = new BufferedOutputStream(exchange.getResponseBody(), 1 << 16);
+             JsonGenerator gen = MAPPER.getFactory().createGenerator(out)) {
+            writer.write(gen);
+        }
+    }
+
+    static void sendHtml(HttpExchange exchange, int status, String title) throws IOException {
+        byte[] bytes = ("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title
+                + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/html");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    static Map<String, String> query(HttpExchange exchange) {
+        Map<String, String> params = new LinkedHashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.putIfAbsent(k, v);
+        }
+        return params;
+    }
+
+    /** Parses an optional integer parameter; null when absent, throws NumberFormatException when not one. */
+    static Integer intParam(Map<String, String> params, String name) {
+        String v = params.get(name);
+        return v == null ? null : Integer.valueOf(v.trim());
+    }
+
+    @FunctionalInterface
+    interface JsonWriter {
+        void write(JsonGenerator gen) throws IOException;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.certflow.simulator;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Leegality sign-station (seed 000): {@code GET {base}/api/v1/certificates/expiring-soon?days=&departmentId=}
+ * with {@code X-Auth-Token}; base = {@code /leegality/{sourceName}}.
+ *
+ * <p>Returns the enabled certificates whose expiry is at most {@code days} (default 30) from now,
+ * already expired ones included, earliest first; certificates without a readable expiry come last.
+ * Expiries are written in the certificate's {@link ExpiryFormat}.
+ */
+final class LeegalityApi extends ApiHandler {
+    static final String PREFIX = "/leegality/";
+    static final String ENDPOINT = "/api/v1/certificates/expiring-soon";
+    private static final String[] TYPES = {"PKCS12_PFX", "PKCS12_HSM", "PKCS11"};
+
+    LeegalityApi(Fleet fleet, SimClock clock, SimulatorOptions options, Faults faults) {
+        super(fleet, clock, options, faults);
+    }
+
+    @Override
+    void serve(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String rest = path.substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        String source = slash < 0 ? rest : rest.substring(0, slash);
+        String endpoint = slash < 0 ? "" : rest.substring(slash);
+        List<FleetUnit> departments = new ArrayList<>();
+        for (FleetUnit u : fleet.units()) {
+            if (u.kind().equals("leegality") && u.sourceName().equals(source)) {
+                departments.add(u);
+            }
+        }
+        if (departments.isEmpty() || !endpoint.equals(ENDPOINT)) {
+            sendJson(exchange, 404, error("LE_ERR_SS_404", "Resource not found", endpoint, null));
+            return;
+        }
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            sendJson(exchange, 405, error("LE_ERR_SS_405", "Method not allowed", ENDPOINT, null));
+            return;
+        }
+        String token = exchange.getRequestHeaders().getFirst("X-Auth-Token");
+        if (token == null || !token.equals(departments.get(0).token())) {
+            sendJson(exchange, 401, errorBody(401, ENDPOINT));
+            return;
+        }
+        Map<String, String> params = query(exchange);
+        int days;
+        try {
+            Integer d = intParam(params, "days");
+            days = d == null ? 30 : d;
+        } catch (NumberFormatException e) {
+            days = -1;
+        }
+        if (days < 0) {
+            sendJson(exchange, 400, errorBody(400, ENDPOINT));
+            return;
+        }
+        String departmentId = params.get("departmentId");
+        if (departmentId != null && !departmentId.isBlank()) {
+            departments.removeIf(u -> !u.tenant().equals(departmentId));
+        }
+        Instant now = clock.instant();
+        long limit = now.plus(Duration.ofDays(days)).getEpochSecond();
+        long base = fleet.start().getEpochSecond();
+        // sort (expiry, unit, index) packed into longs: no per-certificate object survives the request
+        long[] packed = new long[64];
+        int count = 0;
+        List<FleetCertificate> noExpiry = new ArrayList<>();
+        for (FleetUnit u : departments) {
+            int n = fleet.unitSize(u.index());
+            for (int j = 0; j < n; j++) {
+                FleetCertificate c = fleet.certificate(u.index(), j);
+                if (!c.presentAt(now)) {
+                    continue;
+                }
+                Instant expiry = c.expiryAt(now);
+                if (expiry == null) {
+                    noExpiry.add(c);
+                } else if (expiry.getEpochSecond() <= limit) {
+                    if (count == packed.length) {
+                        packed = Arrays.copyOf(packed, count * 2);
+                    }
+                    long rel = expiry.getEpochSecond() - base + (1L << 30); // +-34 years of the start; keeps the packed long positive so it sorts by expiry
+                    packed[count++] = (rel << 32) | ((long) u.index() << 27) | j;
+                }
+            }
+        }
+        Arrays.sort(packed, 0, count);
+        long[] sorted = packed;
+        int total = count;
+        streamJson(exchange, gen -> {
+            gen.writeStartObject();
+            gen.writeArrayFieldStart("data");
+            for (int i = 0; i < total; i++) {
+                int unit = (int) ((sorted[i] >>> 27) & 0x1F);
+                int index = (int) (sorted[i] & 0x7FF_FFFF);
+                write(gen, fleet.certificate(unit, index), now);
+            }
+            for (FleetCertificate c : noExpiry) {
+                write(gen, c, now);
+            }
+            gen.writeEndArray();
+            gen.writeEndObject();
+        });
+    }
+
+    private static void write(JsonGenerator gen, FleetCertificate c, Instant now) throws IOException {
+        FleetUnit u = c.unit();
+        Instant expiry = c.expiryAt(now);
+        gen.writeStartObject();
+        gen.writeStringField("id", c.sourceId());
+        gen.writeStringField("name", c.name());
+        gen.writeStringField("certificateType", TYPES[(int) Long.remainderUnsigned(c.hash() >>> 4, TYPES.length)]);
+        if (expiry != null) {
+            gen.writeStringField("expiry", c.expiryFormat().format(expiry, u.zone()));
+        } else if (c.rawExpiry() != null) {
+            gen.writeStringField("expiry", c.rawExpiry());
+        } else {
+            gen.writeNullField("expiry");
+        }
+        gen.writeStringField("createdAt", ExpiryFormat.ISO_OFFSET.format(c.createdAt(), u.zone()));
+        gen.writeStringField("departmentId", u.tenant());
+        gen.writeStringField("departmentName", u.label());
+        gen.writeEndObject();
+    }
+
+    @Override
+    Object errorBody(int status, String path) {
+        return switch (status) {
+            case 400 -> error("LE_ERR_SS_400", "Invalid request parameters provided.", path, null);
+            case 401 -> error("LE_ERR_SS_401", "Invalid or expired token", path, "LE_ERR_SS_303");
+            case 429 -> error("LE_ERR_SS_429", "Too many requests", path, null);
+            default -> error("LE_ERR_SS_500", "Internal Server Error", null, null);
+        };
+    }
+
+    static Map<String, Object> error(String code, String message, String path, String detailCode) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("message", message);
+        detail.put("path", path);
+        detail.put("code", detailCode);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", code);
+        body.put("errors", List.of(detail));
+        return body;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.certflow.simulator;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Options of a simulator run. Public fields with defaults, plus fluent setters.
+ *
+ * <p>Defaults: seed 42, 300 certificates, speed 1 (real time), start = now (whole seconds),
+ * 127.0.0.1 on a free port, Yeastar tokens 1800 s / refresh 86400 s (real seconds), the scripted PBX
+ * outage on, every random fault off.
+ */
+public final class SimulatorOptions {
+    /** Everything variable in the fleet is drawn from it. */
+    public long seed = 42;
+    /** Number of certificates (up to 1,000,000 for benchmarks; generated lazily). */
+    public int size = 300;
+    /** Simulated seconds per real second (1440 = a day per minute). */
+    public double speed = 1.0;
+    /** Simulated start instant; null = now. */
+    public Instant start;
+    /** A ready clock (tests drive one by hand); overrides {@link #start} and {@link #speed}. */
+    public SimClock clock;
+    /** Address to bind; loopback by default. */
+    public String host = "127.0.0.1";
+    /** Port to bind; 0 = any free port. */
+    public int port = 0;
+    /** Lifetime of a Yeastar access token, in real time (the value announced in {@code access_token_expire_time}). */
+    public Duration tokenTtl = Duration.ofSeconds(1800);
+    /** Lifetime of a Yeastar refresh token, in real time. */
+    public Duration refreshTokenTtl = Duration.ofSeconds(86400);
+    /** Whether the scripted PBX outage happens. */
+    public boolean pbxOutage = true;
+    /** Share of requests answered 429 with {@code Retry-After}. */
+    public double tooManyRequestsRate;
+    /** Share of requests answered 500 with the source's error body. */
+    public double serverErrorRate;
+    /** Share of requests answered 502 with an HTML page. */
+    public double htmlErrorRate;
+    /** Share of requests delayed by {@link #slowDelay}. */
+    public double slowRate;
+    /** Delay of a slow response, in real time. */
+    public Duration slowDelay = Duration.ofSeconds(2);
+    /** Seconds announced in {@code Retry-After}. */
+    public int retryAfterSeconds = 1;
+    /** One credential for every source instead of generated ones (see {@link Fleet}); null = generated. */
+    public String credential;
+    /** Request-handling threads (slow responses hold one each). */
+    public int threads = 8;
+
+    public SimulatorOptions seed(long value) {
+        this.seed = value;
+        return this;
+    }
+
+    public SimulatorOptions size(int value) {
+        this.size = value;
+        return this;
+    }
+
+    public SimulatorOptions speed(double value) {
+        this.speed = value;
+        return this;
+    }
+
+    public SimulatorOptions start(Instant value) {
+        this.start = value;
+        return this;
+    }
+
+    public SimulatorOptions clock(SimClock value) {
+        this.clock = value;
+        return this;
+    }
+
+    public SimulatorOptions port(int value) {
+        this.port = value;
+        return this;
+    }
+
+    public SimulatorOptions tokenTtl(Duration value) {
+        this.tokenTtl = value;
+        return this;
+    }
+
+    public SimulatorOptions refreshTokenTtl(Duration value) {
+        this.refreshTokenTtl = value;
+        return this;
+    }
+
+    public SimulatorOptions pbxOutage(boolean value) {
+        this.pbxOutage = value;
+        return this;
+    }
+
+    /** Sets the random fault rates (each 0..1; their sum at most 1). */
+    public SimulatorOptions faults(double tooManyRequests, double serverError, double htmlError, double slow) {
+        this.tooManyRequestsRate = tooManyRequests;
+        this.serverErrorRate = serverError;
+        this.htmlErrorRate = htmlError;
+        this.slowRate = slow;
+        return this;
+    }
+
+    public SimulatorOptions slowDelay(Duration value) {
+        this.slowDelay = value;
+        return this;
+    }
+
+    void validate() {
+        if (size < 1 || size > 100_000_000) {
+            throw new IllegalArgumentException("size must be between 1 and 100000000, was " + size);
+        }
+        double sum = tooManyRequestsRate + serverErrorRate + htmlErrorRate;
+        for (double r : new double[]{tooManyRequestsRate, serverErrorRate, htmlErrorRate, slowRate}) {
+            if (r < 0 || r > 1) {
+                throw new IllegalArgumentException("fault rates must be within 0..1, got " + r);
+            }
+        }
+        if (sum > 1) {
+            throw new IllegalArgumentException("429 + 500 + HTML rates must not exceed 1, got " + sum);
+        }
+        if (tokenTtl.isNegative() || tokenTtl.isZero() || refreshTokenTtl.isNegative() || refreshTokenTtl.isZero()) {
+            throw new IllegalArgumentException("token lifetimes must be positive");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+    }
+}

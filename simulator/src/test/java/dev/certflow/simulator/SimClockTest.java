@@ -1,0 +1,54 @@
+package dev.certflow.simulator;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SimClockTest {
+
+    @Test
+    void oneRealMinuteAtSpeed1440IsOneSimulatedDay() {
+        TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
+        SimClock clock = ticker.clock(1440);
+        assertThat(clock.instant()).isEqualTo(TestHttp.START);
+        ticker.advanceReal(Duration.ofMinutes(1));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plus(Duration.ofDays(1)));
+        assertThat(clock.realElapsed()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void realTimeSpeedAndJumps() {
+        TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
+        SimClock clock = ticker.clock(1);
+        ticker.advanceReal(Duration.ofSeconds(90));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plusSeconds(90));
+        clock.advance(Duration.ofHours(5));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plusSeconds(90).plus(Duration.ofHours(5)));
+        assertThat(clock.realElapsed()).as("a jump does not move real time").isEqualTo(Duration.ofSeconds(90));
+        assertThatThrownBy(() -> clock.advance(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void isAJavaClockInAnyZone() {
+        TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
+        SimClock clock = ticker.clock(60);
+        ticker.advanceReal(Duration.ofSeconds(1));
+        var berlin = clock.withZone(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(berlin.instant()).isEqualTo(TestHttp.START.plusSeconds(60));
+        assertThat(java.time.LocalTime.now(berlin).getHour()).isEqualTo(9); // 08:01Z = 09:01 CET
+    }
+
+    @Test
+    void realTimeClockMovesForwardAndRejectsBadSpeeds() {
+        SimClock clock = SimClock.realTime(Instant.EPOCH, 1000);
+        Instant first = clock.instant();
+        assertThat(clock.instant()).isAfterOrEqualTo(first);
+        assertThatThrownBy(() -> SimClock.realTime(Instant.EPOCH, 0)).hasMessageContaining("speed");
+        assertThatThrownBy(() -> SimClock.realTime(Instant.EPOCH, -2)).hasMessageContaining("-2");
+    }
+}

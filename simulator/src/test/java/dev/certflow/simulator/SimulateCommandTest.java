@@ -1,0 +1,61 @@
+package dev.certflow.simulator;
+
+import dev.certflow.runtime.cli.Lifecycle;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SimulateCommandTest {
+
+    @Test
+    void optionsAndDefaults() {
+        SimulateCommand defaults = new SimulateCommand();
+        new CommandLine(defaults).parseArgs();
+        SimulatorOptions d = defaults.options();
+        assertThat(d.size).isEqualTo(300);
+        assertThat(d.seed).isEqualTo(42);
+        assertThat(d.speed).isEqualTo(1440.0);
+        assertThat(d.port).isZero();
+        assertThat(d.pbxOutage).isTrue();
+
+        SimulateCommand cmd = new SimulateCommand();
+        new CommandLine(cmd).parseArgs("--size", "1000000", "--seed", "7", "--speed", "60", "--port", "18080",
+                "--start", "2026-01-01T00:00:00Z", "--no-outage", "--fault-429", "0.1");
+        SimulatorOptions o = cmd.options();
+        assertThat(o.size).isEqualTo(1_000_000);
+        assertThat(o.seed).isEqualTo(7);
+        assertThat(o.speed).isEqualTo(60.0);
+        assertThat(o.port).isEqualTo(18080);
+        assertThat(o.start).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+        assertThat(o.pbxOutage).isFalse();
+        assertThat(o.tooManyRequestsRate).isEqualTo(0.1);
+    }
+
+    @Test
+    void printsEachSourceAndTheIngestYamlThenStopsOnShutdown() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Lifecycle lifecycle = new Lifecycle();
+        lifecycle.stop(); // as if Ctrl-C came at once: the command prints, then closes the simulator
+        SimulateCommand cmd = new SimulateCommand(new PrintStream(bytes, true, StandardCharsets.UTF_8), lifecycle);
+        int exit = new CommandLine(cmd).execute("--size", "90", "--seed", "3");
+        assertThat(exit).isZero();
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(out).contains("ingest:\n  sources:\n");
+        for (String name : new String[]{"esign-main", "smoxy-acme", "smoxy-globex", "smoxy-initech",
+                "pbx-berlin", "pbx-newyork", "pbx-mumbai"}) {
+            assertThat(out).contains("name: " + name + ",");
+        }
+        assertThat(out).containsPattern("- \\{kind: leegality, name: esign-main, baseUrl: http://127\\.0\\.0\\.1:\\d+/leegality/esign-main, "
+                + "token: \"[^\"]+\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\"}");
+        assertThat(out).containsPattern("kind: smoxy, name: smoxy-initech, baseUrl: http://127\\.0\\.0\\.1:\\d+, organizationId: \"org-3\", "
+                + "token: \"[^\"]+\", authScheme: \"bearer\", itemsPerPage: 100}");
+        assertThat(out).containsPattern("kind: yeastar, name: pbx-berlin, baseUrl: http://127\\.0\\.0\\.1:\\d+/yeastar/pbx-berlin, "
+                + "clientId: \"\\w{32}\", clientSecret: \"\\w{32}\", zone: \"Europe/Berlin\", pageSize: 100, userAgent: \"certflow/0.1\"}");
+    }
+}

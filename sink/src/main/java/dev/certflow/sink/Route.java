@@ -1,0 +1,53 @@
+package dev.certflow.sink;
+
+import dev.certflow.events.Alert;
+import dev.certflow.events.AlertKind;
+import dev.certflow.events.Severity;
+import dev.certflow.runtime.config.ConfigTree;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A filter selecting alerts for a channel. Each list left empty matches anything; a non-empty
+ * list matches when the alert's value is in it. All lists must match.
+ */
+public class Route {
+    /** Alert kinds (EXPIRING, EXPIRED, RENEWAL_FAILED, EXPIRY_UNKNOWN, SOURCE_DOWN). */
+    public List<String> kinds = new ArrayList<>();
+    /** Severities (CRITICAL, ERROR, WARNING, INFO). */
+    public List<String> severities = new ArrayList<>();
+    /** Tenants (the certificate key's tenant, or the alert's {@code tenant} label). */
+    public List<String> tenants = new ArrayList<>();
+    /** Source instance names (the certificate key's sourceName, or the {@code source} label). */
+    public List<String> sources = new ArrayList<>();
+
+    void validate(String prefix, ConfigTree tree) {
+        for (int i = 0; i < kinds.size(); i++) {
+            try {
+                AlertKind.valueOf(kinds.get(i).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw SinkConfig.bad(prefix, tree, "kinds[" + i + "]", kinds.get(i), "not an alert kind (EXPIRING, EXPIRED, RENEWAL_FAILED, EXPIRY_UNKNOWN, SOURCE_DOWN)");
+            }
+        }
+        for (int i = 0; i < severities.size(); i++) {
+            try {
+                Severity.valueOf(severities.get(i).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw SinkConfig.bad(prefix, tree, "severities[" + i + "]", severities.get(i), "not a severity (CRITICAL, ERROR, WARNING, INFO)");
+            }
+        }
+    }
+
+    public boolean matches(Alert alert) {
+        return in(kinds, alert.getKind().name())
+                && in(severities, alert.getSeverity().name())
+                && in(tenants, AlertFields.tenant(alert))
+                && in(sources, AlertFields.source(alert));
+    }
+
+    private static boolean in(List<String> allowed, String value) {
+        return allowed.isEmpty() || (value != null && allowed.stream().anyMatch(a -> a.equalsIgnoreCase(value)));
+    }
+}

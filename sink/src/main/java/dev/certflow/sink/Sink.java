@@ -1,0 +1,83 @@
+package dev.certflow.sink;
+
+import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.ops.OpsServer;
+import dev.certflow.sink.delivery.AlertDelivery;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+
+/**
+ * The sink, embeddable: the PostgreSQL views (migrated, then kept current by the
+ * {@link ViewWriter}) and the alert delivery to the configured channels. {@link #close()} stops
+ * both and the database pool (and the embedded PostgreSQL if one was started).
+ */
+public final class Sink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sink.class);
+
+    private final SinkDatabase database;
+    private final ViewWriter views;
+    private final AlertDelivery delivery;
+
+    private Sink(SinkDatabase database, ViewWriter views, AlertDelivery delivery) {
+        this.database = database;
+        this.views = views;
+        this.delivery = delivery;
+    }
+
+    /** Starts the sink; {@code ops} may be null (no health checks then). */
+    public static Sink start(KafkaSettings kafka, SinkConfig config, MeterRegistry registry, OpsServer ops) {
+        return start(kafka, config, registry, ops, FaultHook.NONE, System.out);
+    }
+
+    /** As {@link #start(KafkaSettings, SinkConfig, MeterRegistry, OpsServer)}, with a fault hook and console stream (tests). */
+    public static Sink start(KafkaSettings kafka, SinkConfig config, MeterRegistry registry, OpsServer ops, FaultHook faults, PrintStream console) {
+        config.validate("sink.", null); // programmatic callers get the same checks and defaults as the YAML path
+        SinkDatabase db = SinkDatabase.open(config);
+        ViewWriter views = null;
+        AlertDelivery delivery = null;
+        try {
+            if (config.viewsEnabled) {
+                views = new ViewWriter(kafka, config, db.dataSource(), registry, faults).start();
+            }
+            if (config.deliveryEnabled && !config.channels.isEmpty()) {
+                delivery = new AlertDelivery(kafka, config, db.dataSource(), registry, faults, console).start();
+            }
+        } catch (RuntimeException e) {
+            if (views != null) {
+                views.close();
+            }
+            db.close();
+            throw e;
+        }
+        Sink sink = new Sink(db, views, delivery);
+        if (ops != null) {
+            ops.addHealthCheck("sink", sink::isHealthy);
+            ops.addReadyCheck("sink-postgres", db::isReachable);
+        }
+        LOG.info("Sink started: views {}, {} alert channels", views != null ? "on" : "off", delivery != null ? config.channels.size() : 0);
+        return sink;
+    }
+
+    /** False once a worker died. */
+    public boolean isHealthy() {
+        return (views == null || views.isHealthy()) && (delivery == null || delivery.isHealthy());
+    }
+
+    public SinkDatabase database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        if (delivery != null) {
+            delivery.close();
+        }
+        if (views != null) {
+            views.close();
+        }
+        database.close();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.certflow.sink;
+
+import dev.certflow.runtime.config.ConfigException;
+import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.runtime.config.Secret;
+import dev.certflow.runtime.config.Validated;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code sink} section: where PostgreSQL is, how the view writer batches, and the alert
+ * channels with their routes and retry policy.
+ *
+ * <pre>
+ * sink:
+ *   jdbcUrl: jdbc:postgresql://db:5432/certflow   # none: an embedded PostgreSQL is started
+ *   user: certflow
+ *   password: ${CERTFLOW_DB_PASSWORD}
+ *   channels:
+ *     - name: oncall
+ *       type: pagerduty
+ *       routingKey: ${PD_ROUTING_KEY}
+ *       routes: [{severities: [CRITICAL, ERROR]}]
+ * </pre>
+ */
+public class SinkConfig implements Validated {
+    /** JDBC URL of the views database; null or empty starts an embedded PostgreSQL. */
+    public String jdbcUrl;
+    public String user = "postgres";
+    public Secret password;
+    /** Port of the embedded PostgreSQL (0 = a free one); used only without {@link #jdbcUrl}. */
+    public int embeddedPostgresPort = 0;
+    public int poolSize = 4;
+    /** Base consumer group; the view writer uses {@code <topicPrefix><groupId>-views}, delivery {@code -delivery}. */
+    public String groupId = "certflow-sink";
+    /** Keep the materialized views up to date. */
+    public boolean viewsEnabled = true;
+    /** Deliver alerts to the channels. */
+    public boolean deliveryEnabled = true;
+    /** Records per consumer poll (= the most rows in one view transaction). */
+    public int batchSize = 500;
+    public Duration pollTimeout = Duration.ofMillis(500);
+
+    /** Attempts per alert and channel before the alert is dead-lettered. */
+    public int maxAttempts = 5;
+    public Duration initialBackoff = Duration.ofSeconds(1);
+    public Duration maxBackoff = Duration.ofSeconds(60);
+    public Duration connectTimeout = Duration.ofSeconds(5);
+    /** Whole-request timeout; a slower receiver counts as a retryable failure. */
+    public Duration requestTimeout = Duration.ofSeconds(10);
+    /** Alerts dispatched but not yet finished on every channel before the consumer pauses. */
+    public int maxInFlight = 1000;
+    /** How often firing alerts are re-sent to Alertmanager while they last (below its resolve_timeout of 5m). */
+    public Duration alertmanagerResendInterval = Duration.ofMinutes(1);
+
+    public List<ChannelConfig> channels = new ArrayList<>();
+
+    @Override
+    public void validate(String prefix, ConfigTree tree) {
+        positive(prefix, tree, "poolSize", poolSize);
+        positive(prefix, tree, "batchSize", batchSize);
+        positive(prefix, tree, "maxAttempts", maxAttempts);
+        positive(prefix, tree, "maxInFlight", maxInFlight);
+        if (embeddedPostgresPort < 0 || embeddedPostgresPort > 65535) {
+            throw bad(prefix, tree, "embeddedPostgresPort", embeddedPostgresPort, "must be 0 to 65535");
+        }
+        if (groupId == null || groupId.isBlank()) {
+            throw new ConfigException("missing required configuration key '" + prefix + "groupId'");
+        }
+        for (String key : List.of("pollTimeout", "initialBackoff", "maxBackoff", "connectTimeout", "requestTimeout", "alertmanagerResendInterval")) {
+            Duration d = switch (key) {
+                case "pollTimeout" -> pollTimeout;
+                case "initialBackoff" -> initialBackoff;
+                case "maxBackoff" -> maxBackoff;
+                case "connectTimeout" -> connectTimeout;
+                case "requestTimeout" -> requestTimeout;
+                default -> alertmanagerResendInterval;
+            };
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw bad(prefix, tree, key, d, "must be a positive duration");
+            }
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < channels.size(); i++) {
+            ChannelConfig c = channels.get(i);
+            String p = prefix + "channels[" + i + "].";
+            c.validate(p, tree);
+            if (!names.add(c.name)) {
+                throw bad(prefix, tree, "channels[" + i + "].name", c.name, "channel names must be unique");
+            }
+        }
+    }
+
+    private static void positive(String prefix, ConfigTree tree, String key, int value) {
+        if (value < 1) {
+            throw bad(prefix, tree, key, value, "must be 1 or more");
+        }
+    }
+
+    static ConfigException bad(String prefix, ConfigTree tree, String key, Object value, String why) {
+        String from = tree == null ? "" : tree.from(prefix + key);
+        return new ConfigException("bad value '" + value + "' for configuration key '" + prefix + key + "'" + from + ": " + why);
+    }
+}

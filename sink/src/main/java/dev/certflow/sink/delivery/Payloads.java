@@ -1,0 +1,281 @@
+package dev.certflow.sink.delivery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.certflow.events.Alert;
+import dev.certflow.events.AlertStatus;
+import dev.certflow.events.Certificate;
+import dev.certflow.schemas.CertificateKeys;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The request bodies of every channel, built from an {@link Alert}: pure functions, so the wire
+ * formats are unit-tested without HTTP.
+ */
+public final class Payloads {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Payloads() {
+    }
+
+    /** Alertmanager API v2 {@code POST /api/v2/alerts} body: a list with one postable alert. */
+    public static String alertmanager(Alert alert, Instant now) {
+        Map<String, Object> am = new LinkedHashMap<>();
+        am.put("labels", alertmanagerLabels(alert));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put("summary", alert.getSummary());
+        annotations.put("description", details(alert));
+        if (alert.getThreshold() != null) {
+            annotations.put("threshold", alert.getThreshold());
+        }
+        am.put("annotations", annotations);
+        am.put("startsAt", alert.getFiredAt().toString());
+        if (alert.getStatus() == AlertStatus.RESOLVED) {
+            Instant end = alert.getResolvedAt() != null ? alert.getResolvedAt() : now;
+            am.put("endsAt", end.toString());
+        }
+        return write(List.of(am));
+    }
+
+    /** The labels that identify the alert in Alertmanager (names made valid: [a-zA-Z_][a-zA-Z0-9_]*). */
+    public static Map<String, String> alertmanagerLabels(Alert alert) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        alert.getLabels().forEach((k, v) -> {
+            if (v != null && !v.isEmpty()) {
+                labels.put(labelName(k), v);
+            }
+        });
+        labels.put("alertname", alertName(alert));
+        labels.put("alert_id", alert.getAlertId());
+        labels.put("kind", alert.getKind().name().toLowerCase(Locale.ROOT));
+        labels.put("severity", alert.getSeverity().name().toLowerCase(Locale.ROOT));
+        if (alert.getCertificateKey() != null) {
+            labels.put("certificate_key", CertificateKeys.format(alert.getCertificateKey()));
+            labels.put("source", alert.getCertificateKey().getSourceName());
+            if (alert.getCertificateKey().getTenant() != null) {
+                labels.put("tenant", alert.getCertificateKey().getTenant());
+            }
+        }
+        labels.put("service", "certflow");
+        return labels;
+    }
+
+    /** {@code EXPIRING} -> {@code CertflowExpiring}, {@code SOURCE_DOWN} -> {@code CertflowSourceDown}. */
+    public static String alertName(Alert alert) {
+        StringBuilder sb = new StringBuilder("Certflow");
+        for (String part : alert.getKind().name().split("_")) {
+            sb.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
+        }
+        return sb.toString();
+    }
+
+    private static String labelName(String key) {
+        String name = key.replaceAll("[^A-Za-z0-9_]", "_");
+        return name.isEmpty() || Character.isDigit(name.charAt(0)) ? "_" + name : name;
+    }
+
+    /** PagerDuty Events API v2: trigger with payload, or resolve; dedup_key is the alert id. */
+    public static String pagerDuty(Alert alert, String routingKey) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("routing_key", routingKey);
+        boolean resolved = alert.getStatus() == AlertStatus.RESOLVED;
+        event.put("event_action", resolved ? "resolve" : "trigger");
+        event.put("dedup_key", alert.getAlertId());
+        if (!resolved) {
+            Map<String, Object> payload = new LinkedHashMap<>();
+            String summary = alert.getSummary();
+            payload.put("summary", summary.length() > 1024 ? summary.substring(0, 1024) : summary);
+            payload.put("source", source(alert));
+            payload.put("severity", alert.getSeverity().name().toLowerCase(Locale.ROOT)); // critical/error/warning/info
+            payload.put("timestamp", alert.getFiredAt().toString());
+            payload.put("component", component(alert));
+            String tenant = tenant(alert);
+            if (tenant != null) {
+                payload.put("group", tenant);
+            }
+            payload.put("class", alert.getKind().name().toLowerCase(Locale.ROOT));
+            payload.put("custom_details", customDetails(alert));
+            event.put("payload", payload);
+            event.put("client", "certflow");
+        }
+        return write(event);
+    }
+
+    /** Slack incoming webhook: a readable message, resolved ones marked as such. */
+    public static String slack(Alert alert) {
+        return write(Map.of("text", slackText(alert)));
+    }
+
+    static String slackText(Alert alert) {
+        boolean resolved = alert.getStatus() == AlertStatus.RESOLVED;
+        StringBuilder sb = new StringBuilder();
+        sb.append(resolved ? ":white_check_mark: *[RESOLVED]* " : ":rotating_light: *[FIRING]* ")
+                .append('[').append(alert.getSeverity()).append("] ")
+                .append(alert.getSummary());
+        sb.append("\nkind: ").append(alert.getKind());
+        if (alert.getThreshold() != null) {
+            sb.append(" · threshold: ").append(alert.getThreshold());
+        }
+        String tenant = tenant(alert);
+        if (tenant != null) {
+            sb.append(" · tenant: ").append(tenant);
+        }
+        sb.append(" · source: ").append(source(alert));
+        if (alert.getCertificateKey() != null) {
+            sb.append("\ncertificate: `").append(CertificateKeys.format(alert.getCertificateKey())).append('`');
+        }
+        Certificate c = alert.getCertificate();
+        if (c != null && c.getNotAfter() != null) {
+            sb.append(" · expires ").append(c.getNotAfter());
+        }
+        sb.append("\nfired ").append(alert.getFiredAt());
+        if (resolved && alert.getResolvedAt() != null) {
+            sb.append(" · resolved ").append(alert.getResolvedAt());
+        }
+        sb.append(" · alert id `").append(alert.getAlertId()).append('`');
+        return sb.toString();
+    }
+
+    /** The generic webhook's JSON document. */
+    public static String webhook(Alert alert) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("alertId", alert.getAlertId());
+        doc.put("status", alert.getStatus().name());
+        doc.put("kind", alert.getKind().name());
+        doc.put("severity", alert.getSeverity().name());
+        doc.put("threshold", alert.getThreshold());
+        doc.put("summary", alert.getSummary());
+        doc.put("certificateKey", alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey()));
+        doc.put("tenant", tenant(alert));
+        doc.put("source", source(alert));
+        doc.put("firedAt", alert.getFiredAt().toString());
+        doc.put("resolvedAt", alert.getResolvedAt() == null ? null : alert.getResolvedAt().toString());
+        doc.put("labels", new LinkedHashMap<>(alert.getLabels()));
+        doc.put("certificate", certificate(alert.getCertificate()));
+        return write(doc);
+    }
+
+    /**
+     * The webhook's Idempotency-Key: the same transition always gets the same key (a redelivery is
+     * a duplicate), while a new firing of the same condition after a resolve gets a new one.
+     */
+    public static String idempotencyKey(Alert alert) {
+        return alert.getAlertId() + ":" + alert.getStatus() + ":" + alert.getFiredAt().toEpochMilli();
+    }
+
+    /** {@code sha256=<lower-case hex HMAC-SHA256 of body under secret>}. */
+    public static String signature(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /** One line for the console channel. */
+    public static String consoleLine(Alert alert) {
+        StringBuilder sb = new StringBuilder();
+        Instant at = alert.getStatus() == AlertStatus.RESOLVED && alert.getResolvedAt() != null ? alert.getResolvedAt() : alert.getFiredAt();
+        sb.append(at).append(' ').append(alert.getStatus()).append(' ').append(alert.getSeverity()).append(' ').append(alert.getKind());
+        if (alert.getCertificateKey() != null) {
+            sb.append(' ').append(CertificateKeys.format(alert.getCertificateKey()));
+        }
+        sb.append(" - ").append(alert.getSummary().replace('\n', ' ')).append(" (alert ").append(alert.getAlertId()).append(')');
+        return sb.toString();
+    }
+
+    static String source(Alert alert) {
+        if (alert.getCertificateKey() != null) {
+            return alert.getCertificateKey().getSourceName();
+        }
+        String s = alert.getLabels().get("source");
+        if (s == null) {
+            s = alert.getLabels().get("instance");
+        }
+        return s == null ? "certflow" : s;
+    }
+
+    static String tenant(Alert alert) {
+        if (alert.getCertificateKey() != null && alert.getCertificateKey().getTenant() != null) {
+            return alert.getCertificateKey().getTenant();
+        }
+        return alert.getLabels().get("tenant");
+    }
+
+    private static String component(Alert alert) {
+        Certificate c = alert.getCertificate();
+        if (c != null && c.getCommonName() != null) {
+            return c.getCommonName();
+        }
+        return alert.getCertificateKey() == null ? source(alert) : CertificateKeys.format(alert.getCertificateKey());
+    }
+
+    private static Map<String, Object> customDetails(Alert alert) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("alert_id", alert.getAlertId());
+        d.put("kind", alert.getKind().name());
+        d.put("threshold", alert.getThreshold());
+        d.put("certificate_key", alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey()));
+        d.put("fired_at", alert.getFiredAt().toString());
+        d.put("certificate", certificate(alert.getCertificate()));
+        d.put("labels", new LinkedHashMap<>(alert.getLabels()));
+        return d;
+    }
+
+    private static String details(Alert alert) {
+        List<String> parts = new ArrayList<>();
+        parts.add("kind " + alert.getKind());
+        if (alert.getCertificateKey() != null) {
+            parts.add("certificate " + CertificateKeys.format(alert.getCertificateKey()));
+        }
+        Certificate c = alert.getCertificate();
+        if (c != null) {
+            if (c.getCommonName() != null) {
+                parts.add("common name " + c.getCommonName());
+            }
+            parts.add(c.getNotAfter() != null ? "expires " + c.getNotAfter() : "expiry " + c.getExpiryStatus());
+        }
+        if (alert.getThreshold() != null) {
+            parts.add("threshold " + alert.getThreshold());
+        }
+        parts.add("alert id " + alert.getAlertId());
+        return String.join("; ", parts);
+    }
+
+    private static Map<String, Object> certificate(Certificate c) {
+        if (c == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.getName());
+        m.put("commonName", c.getCommonName());
+        m.put("sans", c.getSans());
+        m.put("type", c.getType().name());
+        m.put("expiryStatus", c.getExpiryStatus().name());
+        m.put("notAfter", c.getNotAfter() == null ? null : c.getNotAfter().toString());
+        m.put("issuer", c.getIssuer());
+        m.put("status", c.getStatus());
+        return m;
+    }
+
+    private static String write(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a payload as JSON", e);
+        }
+    }
+}
