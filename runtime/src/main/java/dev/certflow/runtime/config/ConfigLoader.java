@@ -122,6 +122,16 @@ public final class ConfigLoader {
         return new ConfigTree(root, origins, Map.copyOf(env));
     }
 
+    /**
+     * A configuration built in code (the one-JVM mode generates its sources), bound and checked
+     * exactly like a file.
+     */
+    public static ConfigTree fromTree(ObjectNode root, Map<String, String> env) {
+        Map<String, String> origins = new HashMap<>();
+        recordOrigins(root, "", "generated configuration", origins);
+        return new ConfigTree(root, origins, Map.copyOf(env));
+    }
+
     /** {@code a.0.b} to {@code a[0].b}, the form binding errors use. */
     private static String bracketed(String path) {
         return path.startsWith("kafka.properties.") ? path : path.replaceAll("\\.(\\d+)(?=\\.|$)", "[$1]");

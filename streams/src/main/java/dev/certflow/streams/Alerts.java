@@ -1,0 +1,138 @@
+package dev.certflow.streams;
+
+import dev.certflow.events.Alert;
+import dev.certflow.events.AlertKind;
+import dev.certflow.events.AlertStatus;
+import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateKey;
+import dev.certflow.events.Severity;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The alert lifecycle over a store of active (FIRING) alerts keyed by {@code slot} (for example
+ * {@code EXPIRY|<certificate key>}): firing an alert whose id is already active does nothing, so a
+ * repeated input never repeats an alert; resolving emits the same id with status RESOLVED once.
+ * Ids are deterministic (SHA-256 of kind, subject and episode), so a rebuilt state gives the same ids.
+ */
+final class Alerts {
+    private final KeyValueStore<String, Alert> active;
+    private final CertflowMetrics metrics;
+    private final String sink;
+
+    Alerts(KeyValueStore<String, Alert> active, CertflowMetrics metrics, String sink) {
+        this.active = active;
+        this.metrics = metrics;
+        this.sink = sink;
+    }
+
+    static String id(AlertKind kind, String subject, String episode) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] d = sha.digest((kind.name() + '\n' + subject + '\n' + episode).getBytes(StandardCharsets.UTF_8));
+            return kind.name().toLowerCase(Locale.ROOT) + "-" + HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String slot(String group, String subject) {
+        return group + '|' + subject;
+    }
+
+    Alert activeIn(String slot) {
+        return active.get(slot);
+    }
+
+    /** Fires {@code alert} in {@code slot} unless it is already the active one; resolves a different active one first. */
+    void fire(ProcessorContext<String, Object> ctx, String slot, Alert alert, long now, String replacedReason) {
+        Alert current = active.get(slot);
+        if (current != null && current.getAlertId().equals(alert.getAlertId())) {
+            return;
+        }
+        if (current != null) {
+            resolve(ctx, slot, now, replacedReason);
+        }
+        active.put(slot, alert);
+        ctx.forward(new Record<>(alert.getAlertId(), alert, now), sink);
+        metrics.alertFired(alert.getKind());
+    }
+
+    /** Resolves the active alert in {@code slot}, if any. */
+    void resolve(ProcessorContext<String, Object> ctx, String slot, long now, String reason) {
+        Alert current = active.get(slot);
+        if (current == null) {
+            return;
+        }
+        active.delete(slot);
+        Alert resolved = Alert.newBuilder(current)
+                .setStatus(AlertStatus.RESOLVED)
+                .setResolvedAt(Instant.ofEpochMilli(now))
+                .setSummary(trim("Resolved (" + reason + "): " + current.getSummary()))
+                .build();
+        ctx.forward(new Record<>(resolved.getAlertId(), resolved, now), sink);
+        metrics.alertResolved(current.getKind());
+    }
+
+    static Alert build(String id, AlertKind kind, Severity severity, String threshold, String summary,
+                       CertificateKey key, Certificate certificate, long now, Map<String, String> labels) {
+        return Alert.newBuilder()
+                .setAlertId(id)
+                .setKind(kind)
+                .setStatus(AlertStatus.FIRING)
+                .setSeverity(severity)
+                .setThreshold(threshold)
+                .setSummary(trim(summary))
+                .setCertificateKey(key)
+                .setCertificate(certificate)
+                .setFiredAt(Instant.ofEpochMilli(now))
+                .setResolvedAt(null)
+                .setLabels(labels)
+                .build();
+    }
+
+    static Map<String, String> labels(CertificateKey key, Certificate c, String keyString) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("source", key.getSourceKind().name().toLowerCase(Locale.ROOT));
+        labels.put("instance", key.getSourceName());
+        if (key.getTenant() != null) {
+            labels.put("tenant", key.getTenant());
+        }
+        if (c != null && (c.getDepartmentName() != null || c.getDepartmentId() != null)) {
+            labels.put("department", c.getDepartmentName() != null ? c.getDepartmentName() : c.getDepartmentId());
+        }
+        labels.put("certificate", displayName(c, key));
+        labels.put("certificateKey", keyString);
+        return labels;
+    }
+
+    static String displayName(Certificate c, CertificateKey key) {
+        if (c != null && c.getName() != null && !c.getName().isBlank()) {
+            return c.getName();
+        }
+        if (c != null && c.getCommonName() != null && !c.getCommonName().isBlank()) {
+            return c.getCommonName();
+        }
+        return key.getSourceId();
+    }
+
+    static String abbreviate(String s, int max) {
+        String one = s.replaceAll("[\\r\\n]+", " ");
+        return one.length() > max ? one.substring(0, max - 3) + "..." : one;
+    }
+
+    static String trim(String s) {
+        String one = s.replaceAll("[\\r\\n]+", " ");
+        return one.length() > 500 ? one.substring(0, 497) + "..." : one;
+    }
+}

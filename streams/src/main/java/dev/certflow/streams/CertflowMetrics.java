@@ -1,0 +1,67 @@
+package dev.certflow.streams;
+
+import dev.certflow.events.AlertKind;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The application's own meters (Kafka Streams' metrics are bound separately):
+ * {@code certflow.streams.alerts.fired} / {@code .resolved} (tag kind),
+ * {@code certflow.streams.dead.letters} (tag stage), {@code certflow.streams.tick.duration},
+ * {@code certflow.streams.tick.transitions}. Under exactly-once, a counter can count work of a
+ * transaction that later aborts and is redone; the topics are exact, the counters are not.
+ */
+public final class CertflowMetrics {
+    private final MeterRegistry registry;
+    private final Timer tick;
+    private final Counter transitions;
+    private volatile long lastBusyTickNanos = -1;
+    private volatile int lastBusyTickTransitions;
+
+    public CertflowMetrics(MeterRegistry registry) {
+        this.registry = registry == null ? new SimpleMeterRegistry() : registry;
+        this.tick = Timer.builder("certflow.streams.tick.duration")
+                .description("Time of one expiry punctuation").register(this.registry);
+        this.transitions = Counter.builder("certflow.streams.tick.transitions")
+                .description("Certificates re-evaluated by expiry punctuations").register(this.registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void alertFired(AlertKind kind) {
+        registry.counter("certflow.streams.alerts.fired", "kind", kind.name()).increment();
+    }
+
+    void alertResolved(AlertKind kind) {
+        registry.counter("certflow.streams.alerts.resolved", "kind", kind.name()).increment();
+    }
+
+    void deadLettered(String stage) {
+        registry.counter("certflow.streams.dead.letters", "stage", stage).increment();
+    }
+
+    void tick(long nanos, int changed) {
+        tick.record(nanos, TimeUnit.NANOSECONDS);
+        transitions.increment(changed);
+        if (changed > 0) {
+            lastBusyTickTransitions = changed;
+            lastBusyTickNanos = nanos;
+        }
+    }
+
+    /** Duration of the last tick that re-evaluated at least one certificate, in nanoseconds; -1 before any. */
+    public long lastBusyTickNanos() {
+        return lastBusyTickNanos;
+    }
+
+    /** Certificates re-evaluated by that tick. */
+    public int lastBusyTickTransitions() {
+        return lastBusyTickTransitions;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.certflow.streams;
+
+import dev.certflow.schemas.DeadLetters;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kafka Streams exception handlers that send the record that could not be handled to the
+ * dead-letter topic ({@code certflow-dlq}: original key and value bytes, origin in
+ * {@link DeadLetters} headers) and let the application continue. The dead-letter records are
+ * written by Kafka Streams in the same transaction as the task's output (KIP-1034), so under
+ * exactly-once a record is either processed or dead-lettered, never both, never lost.
+ *
+ * <p>Configured through the Streams properties {@link #DLQ_TOPIC} (required) and {@link #METRICS}
+ * (a {@link CertflowMetrics} object, optional).
+ */
+public final class DeadLetterHandlers {
+    public static final String DLQ_TOPIC = "certflow.dlq.topic";
+    public static final String METRICS = "certflow.dlq.metrics";
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
+
+    private DeadLetterHandlers() {
+    }
+
+    /** Shared configuration of the three handlers. */
+    abstract static class Base {
+        String topic;
+        String application;
+        CertflowMetrics metrics;
+
+        public void configure(Map<String, ?> configs) {
+            Object t = configs.get(DLQ_TOPIC);
+            if (t == null) {
+                throw new IllegalArgumentException("missing Kafka Streams property '" + DLQ_TOPIC + "' (dead-letter topic)");
+            }
+            topic = t.toString();
+            Object app = configs.get("application.id");
+            application = app == null ? "certflow-streams" : app.toString();
+            Object m = configs.get(METRICS);
+            metrics = m instanceof CertflowMetrics cm ? cm : null;
+        }
+
+        List<ProducerRecord<byte[], byte[]>> deadLetter(String stage, String originTopic, int partition, long offset,
+                                                         byte[] key, byte[] value, Exception error) {
+            // log origin and error class only: the message may quote the payload
+            LOG.warn("Dead-lettering a record at stage {} from {}-{}@{}: {}", stage, originTopic, partition, offset,
+                    error.getClass().getName());
+            if (metrics != null) {
+                metrics.deadLettered(stage);
+            }
+            Headers headers = DeadLetters.headers(originTopic, partition, offset, stage, application, error, Instant.now());
+            return List.of(DeadLetters.record(topic, key, value, headers));
+        }
+    }
+
+    /** Records that cannot be deserialized (bad Avro, unknown schema id). */
+    public static final class Deserialization extends Base implements DeserializationExceptionHandler {
+        @Override
+        public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+            return Response.resume(deadLetter("deserialization", record.topic(), record.partition(), record.offset(),
+                    record.key(), record.value(), exception));
+        }
+    }
+
+    /**
+     * Records a processor rejects (inconsistent keys, invalid fields). A failure inside the expiry
+     * punctuator has no source record: it is logged and the tick resumes at the next interval.
+     */
+    public static final class Processing extends Base implements ProcessingExceptionHandler {
+        @Override
+        public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            if (context.sourceRawKey() == null && context.sourceRawValue() == null && record == null) {
+                LOG.error("Processing failed in {} without a source record (task {}): {}", context.processorNodeId(),
+                        context.taskId(), exception.getClass().getName());
+                if (metrics != null) {
+                    metrics.deadLettered("processing-punctuation");
+                }
+                return Response.resume();
+            }
+            return Response.resume(deadLetter("processing", context.topic(), context.partition(), context.offset(),
+                    context.sourceRawKey(), context.sourceRawValue(), exception));
+        }
+    }
+
+    /**
+     * Output that cannot be serialized or is too large for the broker goes to the dead-letter topic
+     * (key and value as far as they exist); any other send error fails the task, so nothing is dropped
+     * silently (Kafka Streams retries retriable errors itself before this is called).
+     */
+    public static final class Production extends Base implements ProductionExceptionHandler {
+        @Override
+        public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+            if (exception instanceof RecordTooLargeException) {
+                return Response.resume(deadLetter("production", record.topic(), -1, -1, record.key(), record.value(), exception));
+            }
+            return Response.fail();
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
+                                                 SerializationExceptionOrigin origin) {
+            byte[] key = record.key() instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
+                    : record.key() instanceof byte[] b ? b : null;
+            return Response.resume(deadLetter("production", record.topic(), -1, -1, key, null, exception));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.certflow.streams;
+
+/** Every processor, sink and state store name of the topology (changelogs are {@code <applicationId>-<store>-changelog}). */
+public final class Names {
+    public static final String CERTIFICATES_SOURCE = "certificates-source";
+    public static final String RENEWAL_ATTEMPTS_SOURCE = "renewal-attempts-source";
+    public static final String SOURCE_STATUS_SOURCE = "source-status-source";
+
+    public static final String CERTIFICATE_PROCESSOR = "certificate-processor";
+    public static final String RENEWAL_PROCESSOR = "renewal-processor";
+    public static final String SOURCE_STATUS_PROCESSOR = "source-status-processor";
+
+    public static final String EXPIRING_SINK = "certificates-expiring-sink";
+    public static final String FAILED_SINK = "renewals-failed-sink";
+    public static final String CERTIFICATE_ALERTS_SINK = "certificate-alerts-sink";
+    public static final String SOURCE_ALERTS_SINK = "source-alerts-sink";
+
+    /** Latest {@code Certificate} per certificate key. */
+    public static final String CERTIFICATE_STORE = "certificate-store";
+    /** Next bucket transition time per certificate key. */
+    public static final String SCHEDULE_STORE = "expiry-schedule-store";
+    /** Time-ordered index: next transition time + certificate key; the punctuator scans it up to now. */
+    public static final String INDEX_STORE = "expiry-index-store";
+    /** Expiry-ordered index: notAfter + certificate key; answers "expiring within N days" in expiry order. */
+    public static final String EXPIRY_ORDER_STORE = "expiry-order-store";
+    /** The expiring table: {@code ExpiringCertificate} per certificate key. */
+    public static final String EXPIRING_STORE = "expiring-store";
+    /** Certificates without a usable expiry. */
+    public static final String UNKNOWN_EXPIRY_STORE = "expiry-unknown-store";
+    /** Renewal history per certificate (internal). */
+    public static final String RENEWAL_STATE_STORE = "renewal-state-store";
+    /** The failed renewals table: {@code FailedRenewal} per certificate key. */
+    public static final String FAILED_STORE = "failed-renewal-store";
+    /** Active certificate alerts per slot. */
+    public static final String CERTIFICATE_ALERT_STORE = "certificate-alert-store";
+    /** Poll history per source instance. */
+    public static final String SOURCE_STATE_STORE = "source-state-store";
+    /** Active SOURCE_DOWN alerts per source instance. */
+    public static final String SOURCE_ALERT_STORE = "source-alert-store";
+
+    private Names() {
+    }
+}

@@ -1,0 +1,214 @@
+package dev.certflow.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.certflow.events.Certificate;
+import dev.certflow.events.ExpiringCertificate;
+import dev.certflow.events.FailedRenewal;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Interactive queries over the state stores, across instances: each instance reads the partitions
+ * it hosts and asks every other instance (found through {@code application.server} metadata) for
+ * theirs with {@code local=true}, then merges and sorts, so any instance gives the same answer.
+ */
+public final class QueryService {
+    /** Thrown when the answer cannot be complete (rebalancing, a peer unreachable); the API answers 503. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final Time time;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public QueryService(KafkaStreams streams, HostInfo self, Time time) {
+        this.streams = streams;
+        this.self = self;
+        this.time = time;
+    }
+
+    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
+        } catch (RuntimeException e) {
+            throw new Unavailable("store " + name + " is not queryable now (" + streams.state() + ")", e);
+        }
+    }
+
+    /** Certificates with notAfter before now + days (expired included), optional tenant/source filter, expiry ascending. */
+    public ArrayNode expiringSoon(int days, String tenant, String source, boolean localOnly) {
+        String query = "/v1/certificates/expiring-soon?days=" + days + param("tenant", tenant) + param("source", source);
+        List<JsonNode> items = new ArrayList<>(localExpiringSoon(days, tenant, source));
+        if (!localOnly) {
+            items.addAll(fromPeers(Names.EXPIRY_ORDER_STORE, query));
+        }
+        items.sort(Comparator.comparing((JsonNode n) -> n.path("certificate").path("notAfter").asText())
+                .thenComparing(n -> n.path("key").asText()));
+        return toArray(items);
+    }
+
+    List<JsonNode> localExpiringSoon(int days, String tenant, String source) {
+        long now = time.milliseconds();
+        ReadOnlyKeyValueStore<Bytes, byte[]> order = store(Names.EXPIRY_ORDER_STORE);
+        ReadOnlyKeyValueStore<String, Certificate> certificates = store(Names.CERTIFICATE_STORE);
+        ReadOnlyKeyValueStore<String, ExpiringCertificate> expiring = store(Names.EXPIRING_STORE);
+        List<JsonNode> out = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = order.range(TimeIndex.first(), TimeIndex.upTo(now + days * ExpiryRules.DAY))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> e = it.next();
+                String key = TimeIndex.certificateKey(e.key);
+                Certificate c = certificates.get(key);
+                if (c == null || c.getNotAfter() == null
+                        || (tenant != null && !tenant.equals(c.getKey().getTenant()))
+                        || (source != null && !source.equals(c.getKey().getSourceName()))) {
+                    continue;
+                }
+                ObjectNode row = AvroJson.MAPPER.createObjectNode();
+                row.put("key", key);
+                row.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
+                ExpiringCertificate bucket = expiring.get(key);
+                row.put("bucket", bucket == null ? null : bucket.getBucket());
+                row.set("certificate", AvroJson.of(c));
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** Every failed renewal, oldest first failure first. */
+    public ArrayNode failedRenewals(boolean localOnly) {
+        List<JsonNode> items = new ArrayList<>(localAll(Names.FAILED_STORE, (FailedRenewal f) -> true));
+        if (!localOnly) {
+            items.addAll(fromPeers(Names.FAILED_STORE, "/v1/renewals/failed?"));
+        }
+        items.sort(Comparator.comparing((JsonNode n) -> n.path("value").path("firstFailureAt").asText()).thenComparing(n -> n.path("key").asText()));
+        return toArray(items);
+    }
+
+    /** Certificates without a usable expiry, by key. */
+    public ArrayNode expiryUnknown(boolean localOnly) {
+        List<JsonNode> items = new ArrayList<>(localAll(Names.UNKNOWN_EXPIRY_STORE, (Certificate c) -> true));
+        if (!localOnly) {
+            items.addAll(fromPeers(Names.UNKNOWN_EXPIRY_STORE, "/v1/certificates/expiry-unknown?"));
+        }
+        items.sort(Comparator.comparing(n -> n.path("key").asText()));
+        return toArray(items);
+    }
+
+    private <V extends org.apache.avro.specific.SpecificRecord> List<JsonNode> localAll(String storeName, Predicate<V> filter) {
+        ReadOnlyKeyValueStore<String, V> store = store(storeName);
+        List<JsonNode> out = new ArrayList<>();
+        try (KeyValueIterator<String, V> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, V> e = it.next();
+                if (filter.test(e.value)) {
+                    ObjectNode row = AvroJson.MAPPER.createObjectNode();
+                    row.put("key", e.key);
+                    row.set("value", AvroJson.of(e.value));
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One certificate with its table rows, from whichever instance hosts its partition; null when unknown. */
+    public JsonNode certificate(String key, boolean localOnly) {
+        KeyQueryMetadata meta = streams.queryMetadataForKey(Names.CERTIFICATE_STORE, key, Serdes.String().serializer());
+        if (meta == null || meta.activeHost() == null || meta.activeHost().port() < 0) {
+            throw new Unavailable("no instance hosts certificate " + key + " now", null);
+        }
+        if (!localOnly && self != null && !meta.activeHost().equals(self)) {
+            JsonNode remote = get(meta.activeHost(), "/v1/certificates/" + key + "?local=true", true);
+            return remote == null || remote.isNull() ? null : remote;
+        }
+        Certificate c = this.<String, Certificate>store(Names.CERTIFICATE_STORE).get(key);
+        if (c == null) {
+            return null;
+        }
+        long now = time.milliseconds();
+        ObjectNode out = AvroJson.MAPPER.createObjectNode();
+        out.put("key", key);
+        out.set("certificate", AvroJson.of(c));
+        if (c.getNotAfter() != null) {
+            out.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
+        }
+        ExpiringCertificate e = this.<String, ExpiringCertificate>store(Names.EXPIRING_STORE).get(key);
+        out.set("expiring", e == null ? null : AvroJson.of(e));
+        FailedRenewal f = this.<String, FailedRenewal>store(Names.FAILED_STORE).get(key);
+        out.set("failedRenewal", f == null ? null : AvroJson.of(f));
+        return out;
+    }
+
+    private List<JsonNode> fromPeers(String storeName, String pathAndQuery) {
+        List<JsonNode> out = new ArrayList<>();
+        String sep = pathAndQuery.endsWith("?") ? "" : "&";
+        for (StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
+            if (self == null || m.hostInfo().equals(self) || m.hostInfo().port() < 0) {
+                continue;
+            }
+            JsonNode items = get(m.hostInfo(), pathAndQuery + sep + "local=true", false);
+            items.path("items").forEach(out::add);
+        }
+        return out;
+    }
+
+    private JsonNode get(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
+        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 404 && notFoundIsNull) {
+                return null;
+            }
+            if (r.statusCode() != 200) {
+                throw new Unavailable("instance " + host + " answered " + r.statusCode() + " for " + pathAndQuery, null);
+            }
+            return AvroJson.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            throw new Unavailable("instance " + host + " unreachable for " + pathAndQuery, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted asking " + host, e);
+        }
+    }
+
+    private static ArrayNode toArray(List<JsonNode> items) {
+        ArrayNode a = AvroJson.MAPPER.createArrayNode();
+        items.forEach(a::add);
+        return a;
+    }
+
+    private static String param(String name, String value) {
+        return value == null ? "" : "&" + name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

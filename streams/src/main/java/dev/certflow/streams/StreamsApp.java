@@ -1,0 +1,157 @@
+package dev.certflow.streams;
+
+import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.ops.OpsServer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Properties;
+
+/**
+ * The running streams service, embeddable: {@link #start} builds the topology, starts Kafka Streams
+ * with exactly-once, binds metrics and mounts the query API and health checks on the ops server.
+ *
+ * <p>Uncaught exceptions: record-level problems never get here (the dead-letter handlers take
+ * them). What does is infrastructure trouble (a broker timeout past the retries, a state store
+ * I/O error). The thread is replaced, which under exactly-once aborts its open transaction and
+ * redoes the work from the last commit, up to {@code maxThreadReplacements} times within
+ * {@code threadReplacementWindow}; past that the failure is persistent, the client shuts down,
+ * {@code /health} turns DOWN and the process exits so the orchestrator restarts it cleanly.
+ */
+public final class StreamsApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
+
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final QueryService queries;
+    private final Deque<Long> failures = new ArrayDeque<>();
+    private final java.util.List<Runnable> onError = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closing;
+
+    private final CertflowMetrics metrics;
+
+    private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics) {
+        this.metrics = metrics;
+        this.streams = streams;
+        this.streamsMetrics = streamsMetrics;
+        this.queries = queries;
+    }
+
+    /** Starts with the system clock. */
+    public static StreamsApp start(KafkaSettings kafka, StreamsSettings settings, MeterRegistry registry, OpsServer ops) {
+        return start(kafka, settings, registry, ops, Time.SYSTEM);
+    }
+
+    /**
+     * @param registry where meters go (null: not exported)
+     * @param ops      the ops server to mount {@code /v1/} and the checks on (null: no HTTP API)
+     * @param time     the clock of punctuation and "now" (a faster simulator clock, or Time.SYSTEM)
+     */
+    public static StreamsApp start(KafkaSettings kafka, StreamsSettings settings, MeterRegistry registry, OpsServer ops, Time time) {
+        CertflowMetrics metrics = new CertflowMetrics(registry);
+        String appServer = settings.applicationServer != null ? settings.applicationServer
+                : ops != null ? "localhost:" + ops.port() : null;
+        Properties props = StreamsProperties.of(kafka, settings, appServer, metrics);
+        Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics);
+        LOG.info("Starting Kafka Streams application {} (processing {}, query API at {})", settings.applicationId,
+                settings.processingGuarantee, appServer);
+        LOG.debug("Topology: {}", topology.describe());
+        KafkaStreams streams = new KafkaStreams(topology, props, time);
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics.registry());
+        QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer), time);
+        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics);
+        streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
+        streams.setStateListener((next, prev) -> {
+            LOG.info("Kafka Streams state {} -> {}", prev, next);
+            if (next == KafkaStreams.State.ERROR) {
+                app.onError.forEach(Runnable::run);
+            }
+        });
+        for (String store : new String[]{Names.CERTIFICATE_STORE, Names.EXPIRING_STORE, Names.FAILED_STORE, Names.UNKNOWN_EXPIRY_STORE}) {
+            Gauge.builder("certflow.streams.table.size", app, a -> a.approximateSize(store))
+                    .description("Approximate rows of a table in this instance's active partitions")
+                    .tag("store", store).register(metrics.registry());
+        }
+        if (ops != null) {
+            ops.addHealthCheck("streams", app::healthy);
+            ops.addReadyCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
+            ops.addRoute("/v1/", new QueryApi(queries));
+        }
+        streams.start();
+        return app;
+    }
+
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onUncaught(Throwable e, StreamsSettings settings) {
+        long now = System.currentTimeMillis();
+        synchronized (failures) {
+            failures.addLast(now);
+            while (!failures.isEmpty() && failures.peekFirst() < now - settings.threadReplacementWindow.toMillis()) {
+                failures.removeFirst();
+            }
+            if (failures.size() <= settings.maxThreadReplacements) {
+                LOG.error("Stream thread failed ({} in the last {}); replacing it", failures.size(), settings.threadReplacementWindow, e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+        }
+        LOG.error("Stream thread failed more than {} times in {}; shutting the client down", settings.maxThreadReplacements,
+                settings.threadReplacementWindow, e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    private double approximateSize(String store) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore())).approximateNumEntries();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Alive: not failed, and not stopped unless we are closing. */
+    public boolean healthy() {
+        KafkaStreams.State s = streams.state();
+        return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR
+                && (closing || (s != KafkaStreams.State.NOT_RUNNING && s != KafkaStreams.State.PENDING_SHUTDOWN));
+    }
+
+    /** Runs {@code callback} when the client has shut itself down for good (state ERROR). */
+    public void onError(Runnable callback) {
+        onError.add(callback);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public CertflowMetrics metrics() {
+        return metrics;
+    }
+
+    public QueryService queries() {
+        return queries;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.certflow.streams;
+
+import dev.certflow.runtime.config.KafkaSettings;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.util.Properties;
+
+/** Builds the Kafka Streams properties from the {@code kafka} and {@code streams} sections. */
+public final class StreamsProperties {
+    private StreamsProperties() {
+    }
+
+    /**
+     * @param applicationServer host:port of this instance's query API, or null
+     * @param metrics           handed to the dead-letter handlers for their counter
+     */
+    public static Properties of(KafkaSettings kafka, StreamsSettings settings, String applicationServer, CertflowMetrics metrics) {
+        Properties p = new Properties();
+        p.putAll(kafka.common());
+        p.putAll(kafka.serdeConfig());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.numStandbyReplicas);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.numStreamThreads);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        if (settings.commitInterval != null) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval.toMillis());
+        }
+        if (settings.stateDir != null) {
+            p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir);
+        }
+        if (applicationServer != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class.getName());
+        p.put(DeadLetterHandlers.DLQ_TOPIC, kafka.topics().deadLetters().name());
+        if (metrics != null) {
+            p.put(DeadLetterHandlers.METRICS, metrics);
+        }
+        p.putAll(settings.properties);
+        return p;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.certflow.streams;
+
+import dev.certflow.runtime.config.ConfigException;
+import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.runtime.config.Validated;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code streams} configuration section. Named {@code StreamsSettings} (like {@code KafkaSettings})
+ * so it does not clash with Kafka's own {@code StreamsConfig}.
+ *
+ * <pre>
+ * streams:
+ *   applicationId: certflow-streams
+ *   thresholdDays: [30, 14, 7, 1]        # plus the implicit "expired" bucket
+ *   lifetimePercentages: []              # e.g. [33, 10]: used instead of days for short-lived certificates
+ *   shortLivedMaxDays: 100               # lifetime (notAfter - notBefore) up to which percentages apply
+ *   overrides:                           # most specific wins: tenant+source, then source, then tenant
+ *     - { tenant: acme, thresholdDays: [60, 30, 7] }
+ *   tickInterval: 1m
+ *   sourceDownAfterFailures: 3
+ * </pre>
+ */
+public class StreamsSettings implements Validated {
+    public String applicationId = "certflow-streams";
+    /** Day thresholds of the expiring table, any order; the "expired" bucket always exists. */
+    public List<Integer> thresholdDays = new ArrayList<>(List.of(30, 14, 7, 1));
+    /** Lifetime percentages (remaining lifetime) used instead of days for short-lived certificates; empty = off. */
+    public List<Integer> lifetimePercentages = new ArrayList<>();
+    /** Certificates whose lifetime is at most this many days use {@link #lifetimePercentages} when set. */
+    public int shortLivedMaxDays = 100;
+    /** Per-tenant and/or per-source threshold overrides. */
+    public List<ThresholdOverride> overrides = new ArrayList<>();
+    /** Wall-clock punctuation interval of the expiry tick. */
+    public Duration tickInterval = Duration.ofMinutes(1);
+    /**
+     * At most this many certificates are re-evaluated by one tick (one transaction); the rest wait for
+     * the next tick. Bounds a tick after long downtime or a bulk import.
+     */
+    public int maxTransitionsPerTick = 100_000;
+    /** SOURCE_DOWN fires after this many consecutive failed polls of one source. */
+    public int sourceDownAfterFailures = 3;
+    /** Kafka Streams state directory; null = Kafka's default under java.io.tmpdir. */
+    public String stateDir;
+    /** host:port other instances use to reach this one's query API; null = localhost:&lt;ops port&gt;. */
+    public String applicationServer;
+    public int numStandbyReplicas = 0;
+    public int numStreamThreads = 1;
+    /** exactly_once_v2 (default) or at_least_once. */
+    public String processingGuarantee = "exactly_once_v2";
+    /** Commit interval; null keeps Kafka Streams' default (100 ms under exactly-once). */
+    public Duration commitInterval;
+    /** Stream thread failures replaced within {@link #threadReplacementWindow} before the client shuts down. */
+    public int maxThreadReplacements = 3;
+    public Duration threadReplacementWindow = Duration.ofMinutes(10);
+    /** Extra Kafka Streams properties, passed through as they are. */
+    public Map<String, String> properties = new LinkedHashMap<>();
+
+    /** One override: matches a tenant, a source instance name, or both. */
+    public static class ThresholdOverride {
+        public String tenant;
+        public String source;
+        public List<Integer> thresholdDays;
+        public List<Integer> lifetimePercentages;
+    }
+
+    @Override
+    public void validate(String prefix, ConfigTree tree) {
+        if (applicationId == null || applicationId.isBlank()) {
+            throw new ConfigException("missing required configuration key '" + prefix + "applicationId'");
+        }
+        checkDays(prefix + "thresholdDays", thresholdDays, tree);
+        checkPercentages(prefix + "lifetimePercentages", lifetimePercentages, tree);
+        for (int i = 0; i < overrides.size(); i++) {
+            ThresholdOverride o = overrides.get(i);
+            String p = prefix + "overrides[" + i + "].";
+            if (o.tenant == null && o.source == null) {
+                throw new ConfigException("configuration key '" + p + "tenant' or '" + p + "source' is required");
+            }
+            if (o.thresholdDays != null) {
+                checkDays(p + "thresholdDays", o.thresholdDays, tree);
+            }
+            if (o.lifetimePercentages != null) {
+                checkPercentages(p + "lifetimePercentages", o.lifetimePercentages, tree);
+            }
+        }
+        if (tickInterval == null || tickInterval.isNegative() || tickInterval.isZero()) {
+            throw bad(prefix + "tickInterval", tickInterval, tree, "must be positive");
+        }
+        if (maxTransitionsPerTick < 1) {
+            throw bad(prefix + "maxTransitionsPerTick", maxTransitionsPerTick, tree, "must be 1 or more");
+        }
+        if (sourceDownAfterFailures < 1) {
+            throw bad(prefix + "sourceDownAfterFailures", sourceDownAfterFailures, tree, "must be 1 or more");
+        }
+        if (!"exactly_once_v2".equals(processingGuarantee) && !"at_least_once".equals(processingGuarantee)) {
+            throw bad(prefix + "processingGuarantee", processingGuarantee, tree, "must be exactly_once_v2 or at_least_once");
+        }
+        if (numStreamThreads < 1) {
+            throw bad(prefix + "numStreamThreads", numStreamThreads, tree, "must be 1 or more");
+        }
+        if (applicationServer != null && !applicationServer.matches("[^:/\\s]+:\\d{1,5}")) {
+            throw bad(prefix + "applicationServer", applicationServer, tree, "must be host:port");
+        }
+    }
+
+    private static void checkDays(String key, List<Integer> days, ConfigTree tree) {
+        if (days == null || days.isEmpty()) {
+            throw bad(key, days, tree, "must list at least one threshold");
+        }
+        for (Integer d : days) {
+            if (d == null || d < 0 || d > 3650) {
+                throw bad(key, days, tree, "thresholds must be 0 to 3650 days");
+            }
+        }
+    }
+
+    private static void checkPercentages(String key, List<Integer> pct, ConfigTree tree) {
+        for (Integer p : pct) {
+            if (p == null || p <= 0 || p >= 100) {
+                throw bad(key, pct, tree, "percentages must be 1 to 99");
+            }
+        }
+    }
+
+    private static ConfigException bad(String key, Object value, ConfigTree tree, String why) {
+        String from = tree == null ? "" : tree.from(key);
+        return new ConfigException("bad value '" + value + "' for configuration key '" + key + "'" + from + ": " + why);
+    }
+}

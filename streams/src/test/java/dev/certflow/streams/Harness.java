@@ -1,0 +1,83 @@
+package dev.certflow.streams;
+
+import dev.certflow.events.Alert;
+import dev.certflow.events.Certificate;
+import dev.certflow.events.ExpiringCertificate;
+import dev.certflow.events.FailedRenewal;
+import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.SourceStatus;
+import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.schemas.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+import java.util.Properties;
+import java.util.UUID;
+
+/** A TopologyTestDriver over the real topology, starting at {@link Fixtures#START}, mock:// registry. */
+final class Harness implements AutoCloseable {
+    final KafkaSettings kafka = new KafkaSettings();
+    final StreamsSettings settings;
+    final Topics topics;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final CertflowMetrics metrics = new CertflowMetrics(registry);
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, Certificate> certificates;
+    final TestInputTopic<String, RenewalAttempt> attempts;
+    final TestInputTopic<String, SourceStatus> sourceStatus;
+    final TestInputTopic<byte[], byte[]> rawCertificates;
+    final TestOutputTopic<String, ExpiringCertificate> expiring;
+    final TestOutputTopic<String, FailedRenewal> failed;
+    final TestOutputTopic<String, Alert> alerts;
+    final TestOutputTopic<byte[], byte[]> dlq;
+
+    Harness(StreamsSettings settings) {
+        this.settings = settings;
+        kafka.bootstrapServers = "dummy:9092";
+        kafka.schemaRegistryUrl = "mock://" + UUID.randomUUID();
+        topics = kafka.topics();
+        settings.applicationId = "ttd-" + UUID.randomUUID();
+        Properties props = StreamsProperties.of(kafka, settings, null, metrics);
+        props.put("state.dir", System.getProperty("java.io.tmpdir") + "/certflow-ttd-" + UUID.randomUUID());
+        driver = new TopologyTestDriver(CertflowTopology.buildTopology(topics, settings, metrics), props, Fixtures.START);
+        certificates = input(topics.certificates());
+        attempts = input(topics.renewalAttempts());
+        sourceStatus = input(topics.sourceStatus());
+        rawCertificates = driver.createInputTopic(topics.certificates().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), Fixtures.START, java.time.Duration.ZERO);
+        expiring = output(topics.certificatesExpiring());
+        failed = output(topics.renewalsFailed());
+        alerts = output(topics.certificateAlerts());
+        dlq = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    Harness() {
+        this(new StreamsSettings());
+    }
+
+    private <V> TestInputTopic<String, V> input(Topics.Topic<String, V> t) {
+        return driver.createInputTopic(t.name(), t.keySerde().serializer(), t.valueSerde().serializer(), Fixtures.START, java.time.Duration.ZERO);
+    }
+
+    private <V> TestOutputTopic<String, V> output(Topics.Topic<String, V> t) {
+        return driver.createOutputTopic(t.name(), t.keySerde().deserializer(), t.valueSerde().deserializer());
+    }
+
+    void advance(java.time.Duration d) {
+        driver.advanceWallClockTime(d);
+    }
+
+    /** Advances in steps of one hour, like a running application's frequent ticks. */
+    void advanceHourly(java.time.Duration total) {
+        for (long h = 0; h < total.toHours(); h++) {
+            driver.advanceWallClockTime(java.time.Duration.ofHours(1));
+        }
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
