@@ -40,6 +40,10 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
     private record SubjectSchema(String subject, Schema schema) {
     }
 
+    // written before lastKey, read after it: a reader that sees the key sees its id
+    private volatile int lastId;
+    private volatile SubjectSchema lastKey;
+
     /** For Kafka's reflective construction; {@link #configure} must follow. */
     public AvroSerializer() {
     }
@@ -72,8 +76,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         String subject = AvroSerdeConfig.subject(topic, isKey);
         int id;
         try {
-            id = ids.computeIfAbsent(new SubjectSchema(subject, schema),
-                    k -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
+            id = schemaId(subject, schema);
         } catch (SchemaRegistryException e) {
             throw new SerializationException("topic " + topic + ": cannot get a schema id for subject " + subject + " ("
                     + schema.getFullName() + "): " + e.getMessage(), e);
@@ -89,6 +92,19 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
             throw new SerializationException("topic " + topic + ": cannot write " + schema.getFullName() + " as Avro: " + e.getMessage(), e);
         }
         return out.toByteArray();
+    }
+
+    /** The id for (subject, schema); the last one is remembered by identity, so the hot path hashes nothing. */
+    private int schemaId(String subject, Schema schema) {
+        SubjectSchema last = lastKey;
+        if (last != null && last.schema() == schema && last.subject().equals(subject)) {
+            return lastId;
+        }
+        SubjectSchema key = new SubjectSchema(subject, schema);
+        int id = ids.computeIfAbsent(key, k -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
+        lastId = id;
+        lastKey = key;
+        return id;
     }
 
     @SuppressWarnings("unchecked")
