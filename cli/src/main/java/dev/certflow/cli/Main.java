@@ -1,13 +1,18 @@
 package dev.certflow.cli;
 
+import dev.certflow.ingest.IngestCommand;
 import dev.certflow.runtime.config.ConfigException;
+import dev.certflow.simulator.SimulateCommand;
+import dev.certflow.sink.SinkCommand;
+import dev.certflow.streams.StreamsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code certflow} command line. */
 @Command(name = "certflow", mixinStandardHelpOptions = true, version = "certflow 0.1.0",
         description = "Event-driven Kafka pipeline for certificate lifecycle events.",
-        subcommands = {BrokerCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, BrokerCommand.class, TopicsCommand.class, ConfigCommand.class, TailCommand.class, IngestCommand.class, StreamsCommand.class,
+                SinkCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

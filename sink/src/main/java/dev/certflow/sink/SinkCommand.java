@@ -1,12 +1,7 @@
 package dev.certflow.sink;
 
 import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.Lifecycle;
-import dev.certflow.runtime.config.ConfigTree;
-import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.config.OpsSettings;
-import dev.certflow.runtime.kafka.TopicManager;
-import dev.certflow.runtime.ops.OpsServer;
+import dev.certflow.runtime.cli.ServiceRunner;
 import dev.certflow.schemas.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,17 +18,8 @@ public class SinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigTree tree = configOptions.load();
-        KafkaSettings kafka = tree.bind("kafka", KafkaSettings.class);
-        OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
-        SinkConfig sink = tree.bind("sink", SinkConfig.class);
-        new TopicManager(kafka).ensure(Topics.ALL);
-        try (Lifecycle lifecycle = new Lifecycle()) {
-            var registry = OpsServer.newRegistry();
-            OpsServer ops = opsSettings.port < 0 ? null : lifecycle.add(OpsServer.start(opsSettings.host, opsSettings.port, registry));
-            lifecycle.add(Sink.start(kafka, sink, registry, ops));
-            lifecycle.awaitShutdown();
-        }
+        ServiceRunner.run(configOptions, "sink", SinkConfig.class, Topics.ALL,
+                (kafka, sink, registry, ops, lifecycle) -> Sink.start(kafka, sink, registry, ops));
         return 0;
     }
 }

@@ -5,6 +5,7 @@ import dev.certflow.schemas.DeadLetters;
 import dev.certflow.schemas.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import dev.certflow.runtime.ops.ClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -128,7 +129,8 @@ public final class ViewWriter implements AutoCloseable {
         Map<String, Object> props = kafka.consumer(groupId, APPLICATION);
         props.put("max.poll.records", config.batchSize);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(kafka.producer(APPLICATION + "-dlq"), new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(kafka.producer(APPLICATION + "-dlq"), new ByteArraySerializer(), new ByteArraySerializer());
+             ClientMetrics.Binding consumerMetrics = ClientMetrics.bind(registry, c)) {
             consumer = c;
             c.subscribe(sources.keySet(), new ConsumerRebalanceListener() {
                 @Override

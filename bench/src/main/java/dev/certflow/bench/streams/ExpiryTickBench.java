@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Time;
+import dev.certflow.runtime.kafka.ClockTime;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Cost of one expiry tick against a full scan of the same certificate store.
@@ -59,36 +58,9 @@ public final class ExpiryTickBench {
     private static final int ROUNDS = 5;
 
     /** System time plus an offset the benchmark moves forward. */
-    static final class MovableTime implements Time {
+    static final class MovableTime {
         volatile long offsetMs;
-
-        @Override
-        public long milliseconds() {
-            return System.currentTimeMillis() + offsetMs;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public void sleep(long ms) {
-            Time.SYSTEM.sleep(ms);
-        }
-
-        @Override
-        public void waitObject(Object obj, Supplier<Boolean> condition, long deadlineMs) throws InterruptedException {
-            synchronized (obj) {
-                while (!condition.get()) {
-                    long left = deadlineMs - milliseconds();
-                    if (left <= 0) {
-                        throw new org.apache.kafka.common.errors.TimeoutException("condition not met before deadline");
-                    }
-                    obj.wait(left);
-                }
-            }
-        }
+        final ClockTime time = new ClockTime(() -> System.currentTimeMillis() + offsetMs);
     }
 
     public static void main(String[] args) throws Exception {
@@ -119,7 +91,7 @@ public final class ExpiryTickBench {
             MovableTime time = new MovableTime();
             time.offsetMs = -Duration.ofHours(6).toMillis();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            try (StreamsApp app = StreamsApp.start(kafka, s, meters, null, time)) {
+            try (StreamsApp app = StreamsApp.start(kafka, s, meters, null, time.time)) {
                 long t1 = System.nanoTime();
                 awaitCaughtUp(kafka, s.applicationId, topics.certificates().name(), Duration.ofMinutes(30));
                 System.out.printf("streams caught up in %.1f s (%.0f certificates/s)%n", (System.nanoTime() - t1) / 1e9,
@@ -133,11 +105,11 @@ public final class ExpiryTickBench {
                 for (int round = 1; round <= ROUNDS; round++) {
                     // the full scan first (warms the same caches the tick then benefits from less than the scan)
                     long ss = System.nanoTime();
-                    long[] seen = scan(store, rules, time.milliseconds());
+                    long[] seen = scan(store, rules, time.time.milliseconds());
                     double scanMs = (System.nanoTime() - ss) / 1e6;
                     scans.add(scanMs);
                     long busyBefore = app.metrics().lastBusyTickNanos();
-                    if (time.milliseconds() >= base + Duration.ofHours(round).toMillis()) {
+                    if (time.time.milliseconds() >= base + Duration.ofHours(round).toMillis()) {
                         throw new IllegalStateException("loading took longer than an hour of app clock; the benchmark needs a faster load");
                     }
                     time.offsetMs = base + Duration.ofHours(round).toMillis() + 1_500 - System.currentTimeMillis();

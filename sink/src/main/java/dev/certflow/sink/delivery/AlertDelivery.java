@@ -14,6 +14,7 @@ import dev.certflow.sink.ChannelConfig;
 import dev.certflow.sink.FaultHook;
 import dev.certflow.sink.SinkConfig;
 import io.micrometer.core.instrument.Gauge;
+import dev.certflow.runtime.ops.ClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -85,9 +86,11 @@ public final class AlertDelivery implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    private final MeterRegistry registry;
 
     public AlertDelivery(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults,
                          PrintStream console) {
+        this.registry = registry;
         this.kafka = kafka;
         this.config = config;
         this.faults = faults == null ? FaultHook.NONE : faults;
@@ -189,7 +192,8 @@ public final class AlertDelivery implements AutoCloseable {
     private void run() {
         Map<String, Object> props = kafka.consumer(groupId, APPLICATION);
         props.put("max.poll.records", config.batchSize);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+             ClientMetrics.Binding consumerMetrics = ClientMetrics.bind(registry, c)) {
             consumer = c;
             c.subscribe(List.of(alertsTopic), new ConsumerRebalanceListener() {
                 @Override

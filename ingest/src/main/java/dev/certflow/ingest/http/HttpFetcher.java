@@ -1,0 +1,224 @@
+package dev.certflow.ingest.http;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+/**
+ * The one way ingest talks HTTP: {@link HttpClient} with redirects never followed and the JVM's TLS
+ * verification, a timeout on every request, and capped exponential backoff with jitter on
+ * connection errors, timeouts, 429 (honouring {@code Retry-After}) and 5xx. Messages and logs name
+ * the source, the method and the URL path only: query strings (Yeastar puts its token there) and
+ * headers never leave this class.
+ */
+public final class HttpFetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFetcher.class);
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final HttpClient client;
+    private final int maxRetries;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Duration maxRetryAfter;
+    private final Sleeper sleeper;
+    private final Clock clock;
+
+    public HttpFetcher(HttpClient client, int maxRetries, Duration initialBackoff, Duration maxBackoff,
+                       Duration maxRetryAfter, Sleeper sleeper, Clock clock) {
+        this.client = client;
+        this.maxRetries = maxRetries;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.maxRetryAfter = maxRetryAfter;
+        this.sleeper = sleeper;
+        this.clock = clock;
+    }
+
+    /** The client every source shares: HTTP/1.1 and 2, no redirects, default (verifying) TLS context. */
+    public static HttpClient newClient(Duration connectTimeout) {
+        return HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(connectTimeout)
+                .build();
+    }
+
+    /** A response whose body is still to be read (2xx) or already read (others, capped). */
+    public static final class Response implements AutoCloseable {
+        private final int status;
+        private final InputStream body;
+        private final byte[] errorBody;
+
+        Response(int status, InputStream body, byte[] errorBody) {
+            this.status = status;
+            this.body = body;
+            this.errorBody = errorBody;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        /** The streaming body of a 2xx answer. */
+        public InputStream body() {
+            return body;
+        }
+
+        /** The (capped) body of a non-2xx answer. */
+        public byte[] errorBody() {
+            return errorBody;
+        }
+
+        @Override
+        public void close() {
+            if (body != null) {
+                try {
+                    body.close();
+                } catch (IOException ignored) {
+                    // nothing left to read
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends a request, retrying what is worth retrying. Returns 2xx and 4xx (other than 429)
+     * answers to the caller; throws after the retries for the rest.
+     *
+     * @param source   source name, for messages
+     * @param request  a complete request (timeout set by the caller)
+     */
+    public Response send(String source, HttpRequest request) throws SourceException, InterruptedException {
+        String what = request.method() + " " + describe(request.uri());
+        SourceException last = null;
+        for (int attempt = 0; attempt <= maxRetries; attempt++) {
+            if (attempt > 0) {
+                Duration wait = last.retryAfter() != null ? last.retryAfter() : Backoff.delay(initialBackoff, maxBackoff, attempt);
+                LOG.info("Source {}: {} failed ({}), retry {} of {} in {} ms", source, what, last.kind(), attempt, maxRetries, wait.toMillis());
+                sleeper.sleep(wait);
+            }
+            HttpResponse<InputStream> response;
+            try {
+                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (HttpConnectTimeoutException e) {
+                last = new SourceException(SourceException.CONNECT, "source " + source + ": " + what + ": connect timed out");
+                continue;
+            } catch (HttpTimeoutException e) {
+                last = new SourceException(SourceException.TIMEOUT, "source " + source + ": " + what + ": no answer within " + request.timeout().map(Duration::toString).orElse("the timeout"));
+                continue;
+            } catch (ConnectException e) {
+                last = new SourceException(SourceException.CONNECT, "source " + source + ": " + what + ": cannot connect (" + e.getClass().getSimpleName() + ")");
+                continue;
+            } catch (IOException e) {
+                // TLS failures land here too: they are not retried by a different route, only repeated
+                last = new SourceException(SourceException.CONNECT, "source " + source + ": " + what + ": " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " " + scrub(e.getMessage())));
+                continue;
+            }
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                return new Response(status, response.body(), null);
+            }
+            byte[] errorBody = readCapped(response.body());
+            if (status >= 300 && status < 400) {
+                // never followed: a redirect could carry credentials to another host
+                throw new SourceException(SourceException.REDIRECT, "source " + source + ": " + what + ": HTTP " + status + " redirect not followed");
+            }
+            if (status == 429) {
+                Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null));
+                if (retryAfter != null && retryAfter.compareTo(maxRetryAfter) > 0) {
+                    throw new SourceException(SourceException.RATE_LIMITED, "source " + source + ": " + what + ": HTTP 429, Retry-After "
+                            + retryAfter.toSeconds() + " s", retryAfter);
+                }
+                last = new SourceException(SourceException.RATE_LIMITED, "source " + source + ": " + what + ": HTTP 429", retryAfter);
+                continue;
+            }
+            if (status >= 500) {
+                last = new SourceException(SourceException.HTTP_5XX, "source " + source + ": " + what + ": HTTP " + status);
+                LastErrorBody.set(errorBody);
+                continue;
+            }
+            return new Response(status, null, errorBody);
+        }
+        throw last;
+    }
+
+    /** Holds the body of the last 5xx answer on this thread, so a client can log the vendor's error codes. */
+    public static final class LastErrorBody {
+        private static final ThreadLocal<byte[]> BODY = new ThreadLocal<>();
+
+        private LastErrorBody() {
+        }
+
+        static void set(byte[] body) {
+            BODY.set(body);
+        }
+
+        /** Returns and clears it. */
+        public static byte[] take() {
+            byte[] b = BODY.get();
+            BODY.remove();
+            return b;
+        }
+    }
+
+    Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String h = header.trim();
+        try {
+            long seconds = Long.parseLong(h);
+            return Duration.ofSeconds(Math.max(0, seconds));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(clock.instant(), at.toInstant());
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (RuntimeException ignored) {
+                return null;
+            }
+        }
+    }
+
+    private static byte[] readCapped(InputStream in) {
+        try (in) {
+            return in.readNBytes(MAX_ERROR_BODY);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** scheme://host[:port]/path, never the query. */
+    public static String describe(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    }
+
+    /** Cuts anything that looks like a query string out of a JDK exception message. */
+    static String scrub(String message) {
+        return message.replaceAll("\\?\\S*", "?…");
+    }
+
+    public static HttpRequest.Builder request(URI uri, Duration timeout, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout);
+        headers.forEach(b::header);
+        return b;
+    }
+}

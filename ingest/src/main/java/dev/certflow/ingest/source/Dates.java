@@ -1,0 +1,109 @@
+package dev.certflow.ingest.source;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the date forms the sources send into UTC instants, converting zone-less values with the
+ * source's configured zone. Returns null when a value cannot be read; the caller decides what that
+ * means (it is never "expired").
+ *
+ * <p>Zone-less local times that fall into a DST gap move forward by the gap (02:30 on a spring-forward
+ * night reads as 03:30); in an overlap the earlier offset wins, i.e. the earlier instant, so an expiry
+ * is never reported later than it could be.
+ */
+public final class Dates {
+    private static final Pattern DIGITS = Pattern.compile("^-?\\d{1,15}$");
+    private static final DateTimeFormatter YEASTAR = new DateTimeFormatterBuilder()
+            .parseCaseInsensitive()
+            .appendPattern("uuuu/M/d h:mm:ss a")
+            .toFormatter(Locale.ENGLISH)
+            .withResolverStyle(ResolverStyle.STRICT);
+    /** Epoch values below this are seconds, not milliseconds (1e11 ms is March 1973). */
+    private static final long SECONDS_LIMIT = 100_000_000_000L;
+
+    private Dates() {
+    }
+
+    /**
+     * ISO-8601 with offset ({@code 2026-09-30T12:00:00+00:00}, {@code ...Z}), with a zone id
+     * ({@code ...+05:30[Asia/Kolkata]}), local date-time (space or T), date only (start of that day
+     * in {@code zone}), or epoch milliseconds (seconds when below 1e11).
+     */
+    public static Instant parseFlexible(String raw, ZoneId zone) {
+        if (raw == null) {
+            return null;
+        }
+        String s = raw.trim();
+        if (s.isEmpty()) {
+            return null;
+        }
+        try {
+            if (DIGITS.matcher(s).matches()) {
+                long n = Long.parseLong(s);
+                return Math.abs(n) < SECONDS_LIMIT ? Instant.ofEpochSecond(n) : Instant.ofEpochMilli(n);
+            }
+            String t = s.length() > 10 && s.charAt(10) == ' ' ? s.substring(0, 10) + 'T' + s.substring(11) : s;
+            if (t.endsWith("]")) {
+                return ZonedDateTime.parse(t, DateTimeFormatter.ISO_ZONED_DATE_TIME).toInstant();
+            }
+            if (t.length() == 10) {
+                return LocalDate.parse(t, DateTimeFormatter.ISO_LOCAL_DATE).atStartOfDay(zone).toInstant();
+            }
+            if (hasOffset(t)) {
+                return OffsetDateTime.parse(normaliseOffset(t), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            }
+            return ZonedDateTime.ofLocal(LocalDateTime.parse(t, DateTimeFormatter.ISO_LOCAL_DATE_TIME), zone, null).toInstant();
+        } catch (DateTimeException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    /** A Yeastar expiration such as {@code 2025/05/25 03:03:10 PM}, a local time in the PBX zone. */
+    public static Instant parseYeastar(String raw, ZoneId zone) {
+        if (raw == null) {
+            return null;
+        }
+        try {
+            LocalDateTime local = LocalDateTime.parse(raw.trim().replaceAll("\\s+", " "), YEASTAR);
+            return ZonedDateTime.ofLocal(local, zone, null).toInstant();
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean hasOffset(String t) {
+        if (t.endsWith("Z") || t.endsWith("z")) {
+            return true;
+        }
+        int tIndex = t.indexOf('T');
+        if (tIndex < 0) {
+            return false;
+        }
+        String time = t.substring(tIndex);
+        return time.indexOf('+') >= 0 || time.indexOf('-') >= 0;
+    }
+
+    /** {@code +0530} -> {@code +05:30}, {@code +05} -> {@code +05:00}, lower-case z -> Z. */
+    private static String normaliseOffset(String t) {
+        if (t.endsWith("z")) {
+            return t.substring(0, t.length() - 1) + "Z";
+        }
+        java.util.regex.Matcher m = Pattern.compile("([+-])(\\d{2})(\\d{2})?$").matcher(t);
+        if (m.find() && !t.substring(0, m.start()).endsWith(":")) {
+            String mm = m.group(3) == null ? "00" : m.group(3);
+            return t.substring(0, m.start()) + m.group(1) + m.group(2) + ":" + mm;
+        }
+        return t;
+    }
+}

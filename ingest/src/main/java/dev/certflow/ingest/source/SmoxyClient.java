@@ -1,0 +1,386 @@
+package dev.certflow.ingest.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.certflow.events.AttemptStatus;
+import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateKey;
+import dev.certflow.events.CertificateType;
+import dev.certflow.events.ExpiryStatus;
+import dev.certflow.events.IssuanceMethod;
+import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.SourceKind;
+import dev.certflow.ingest.config.SmoxySourceConfig;
+import dev.certflow.ingest.http.HttpFetcher;
+import dev.certflow.ingest.http.SourceException;
+import dev.certflow.ingest.publish.CertState;
+import dev.certflow.schemas.CertificateKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * smoxy: pages through {@code /api/organizations/{org}/certificates} following {@code view.next},
+ * and for each certificate reads its {@code attempts} (newest first) down to the checkpoint: the
+ * newest attempt already published. A certificate whose {@code lastAttempt} is the checkpoint and
+ * already finished costs no request. {@code privateKeyData}, {@code certificateData} and
+ * {@code chainData} are removed from each member before anything else reads it.
+ */
+public final class SmoxyClient implements SourceClient {
+    private static final Logger LOG = LoggerFactory.getLogger(SmoxyClient.class);
+    static final List<String> SECRET_FIELDS = List.of("privateKeyData", "certificateData", "chainData");
+    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "canceled", "error", "success");
+    private static final Comparator<RenewalAttempt> OLDEST_FIRST = Comparator.comparing(
+            (RenewalAttempt a) -> a.getStartedAt() == null ? Instant.MIN : a.getStartedAt());
+
+    private final SmoxySourceConfig config;
+    private final HttpFetcher http;
+    private final ItemCounter warnings;
+    private final URI base;
+
+    public SmoxyClient(SmoxySourceConfig config, HttpFetcher http, ItemCounter warnings) {
+        this.config = config;
+        this.http = http;
+        this.warnings = warnings;
+        this.base = URI.create(config.base());
+    }
+
+    @Override
+    public void poll(Instant now, PollSink sink) throws SourceException, PollSink.PollAbortedException, InterruptedException {
+        String orgPath = "/api/organizations/" + enc(config.organizationId) + "/certificates";
+        URI next = URI.create(config.base() + orgPath + "?page=1&itemsPerPage=" + config.itemsPerPage);
+        Set<String> visited = new HashSet<>();
+        Set<String> seenIds = new HashSet<>();
+        boolean complete = false;
+        boolean unkeyedErrors = false;
+        for (int pages = 0; pages < config.maxPages; pages++) {
+            if (!visited.add(next.toString())) {
+                LOG.warn("Source {}: view.next repeats a page already read; listing treated as incomplete", config.name);
+                break;
+            }
+            JsonNode collection = getJson(next, orgPath);
+            JsonNode members = Json.hydra(collection, "member");
+            if (members == null || !members.isArray()) {
+                throw malformed(orgPath, "the collection has no 'member' array");
+            }
+            List<Observation> observations = new ArrayList<>();
+            List<ItemError> errors = new ArrayList<>();
+            for (JsonNode member : members) {
+                SECRET_FIELDS.forEach(f -> Json.remove(member, f)); // first, before anything else reads the member
+                ItemError error = certificate(now, member, seenIds, observations, sink);
+                if (error != null) {
+                    errors.add(error);
+                    unkeyedErrors |= error.certificateKey() == null;
+                }
+            }
+            sink.page(observations, errors);
+            URI following = nextPage(collection, next, orgPath);
+            if (following == null) {
+                complete = true;
+                break;
+            }
+            if (members.isEmpty()) {
+                LOG.warn("Source {}: empty page with a view.next; listing treated as incomplete", config.name);
+                break;
+            }
+            next = following;
+        }
+        if (complete && !unkeyedErrors) {
+            sink.listingComplete((key, state) -> true);
+        }
+    }
+
+    private ItemError certificate(Instant now, JsonNode member, Set<String> seenIds, List<Observation> out, PollSink sink) throws SourceException, InterruptedException {
+        IdentifiedItem identified = IdentifiedItem.of(member, "member", config.name, warnings, LOG);
+        if (identified.error() != null) {
+            return identified.error();
+        }
+        String id = identified.id();
+        if (!seenIds.add(id)) {
+            return null; // a duplicate page or a member that moved between pages: already handled in this poll
+        }
+        CertificateKey key = CertificateKeys.of(SourceKind.SMOXY, config.name, config.organizationId, id);
+        String keyText = CertificateKeys.format(key);
+        Certificate cert;
+        String lastAttemptId;
+        boolean lastAttemptKnownNone;
+        try {
+            String domain = Json.text(member, "domainName");
+            String type = Json.text(member, "type");
+            String expiresRaw = Json.text(member, "expiresAt");
+            Instant expires = Dates.parseFlexible(expiresRaw, ZoneOffset.UTC);
+            ExpiryStatus status = expiresRaw == null || expiresRaw.isBlank() ? ExpiryStatus.MISSING
+                    : expires == null ? ExpiryStatus.UNPARSEABLE : ExpiryStatus.KNOWN;
+            if (status == ExpiryStatus.UNPARSEABLE) {
+                warnings.itemWarning(config.name, "expiresAt");
+                if (UnparseableReports.firstTime(config.name, id, expiresRaw)) {
+                    LOG.warn("Source {}: certificate {} field 'expiresAt' value '{}' is not a date; published with expiryStatus UNPARSEABLE", config.name, id, Json.shortText(expiresRaw));
+                }
+            }
+            List<String> sans = new ArrayList<>();
+            Map<String, String> attributes = new TreeMap<>();
+            JsonNode sansNode = member.get("sans");
+            if (sansNode != null && !sansNode.isNull()) {
+                if (!sansNode.isArray()) {
+                    throw new Json.FieldException("sans", Json.shortValue(sansNode), "field 'sans' should be an array");
+                }
+                for (JsonNode san : sansNode) {
+                    String name = san.isTextual() ? san.textValue() : Json.text(san, "name");
+                    if (name != null) {
+                        sans.add(name);
+                        if (san.isObject()) {
+                            String dns = Json.text(san, "dnsStatus");
+                            String ssl = Json.text(san, "sslStatus");
+                            if (dns != null) {
+                                attributes.put("san." + name + ".dnsStatus", dns);
+                            }
+                            if (ssl != null) {
+                                attributes.put("san." + name + ".sslStatus", ssl);
+                            }
+                        }
+                    }
+                }
+            }
+            JsonNode last = member.get("lastAttempt");
+            lastAttemptKnownNone = last != null && last.isNull();
+            lastAttemptId = last != null && last.isObject() ? Json.text(last, "id") : null;
+            if (lastAttemptId != null) {
+                attributes.put("lastAttemptId", lastAttemptId);
+            }
+            cert = Certificate.newBuilder()
+                    .setKey(key)
+                    .setName(domain)
+                    .setCommonName(domain)
+                    .setSans(sans)
+                    .setSourceType(type)
+                    .setType(CertificateType.TLS_SERVER)
+                    .setExpiryStatus(status)
+                    .setNotAfter(status == ExpiryStatus.KNOWN ? expires : null)
+                    .setNotAfterRaw(expiresRaw)
+                    .setIssuer(Json.text(member, "issuer"))
+                    .setFingerprint(Json.text(member, "fingerprint"))
+                    .setIssuanceMethod("auto_managed".equals(type) ? IssuanceMethod.ACME : "custom".equals(type) ? IssuanceMethod.UPLOADED : IssuanceMethod.UNKNOWN)
+                    .setStatus(Json.text(member, "status"))
+                    .setAttributes(attributes)
+                    .setObservedAt(now)
+                    .build();
+        } catch (Json.FieldException e) {
+            warnings.itemError(config.name, e.field(), e.getMessage());
+            LOG.warn("Source {}: certificate {} field '{}' has the wrong type, value '{}'; sent to the dead-letter topic", config.name, id, e.field(), e.value());
+            return new ItemError(e.field(), e.value(), e.getMessage(), Json.bytes(member), keyText);
+        }
+        CertState state = null;
+        ItemError attemptError = null;
+        Observation observation;
+        if (lastAttemptKnownNone) {
+            observation = Observation.of(cert);
+        } else {
+            state = sink.state(keyText);
+            observation = attempts(now, cert, key, id, lastAttemptId, state);
+            if (observation == null) {
+                attemptError = new ItemError("attempts", id, "attempts of certificate " + id + " could not be read", Json.bytes(member), keyText);
+                observation = Observation.of(cert);
+            }
+        }
+        out.add(observation);
+        return attemptError;
+    }
+
+    /** Reads new attempts; null when the attempts could not be read (the certificate itself is still published). */
+    private Observation attempts(Instant now, Certificate cert, CertificateKey key, String certId, String lastAttemptId, CertState state)
+            throws SourceException, InterruptedException {
+        String cpId = state == null ? null : state.lastAttemptId();
+        String cpStatus = state == null ? null : state.lastStatus();
+        Instant cpStarted = state == null ? null : state.lastAttemptStartedAt();
+        if (cpId != null && cpId.equals(lastAttemptId) && cpStatus != null && TERMINAL.contains(cpStatus.toLowerCase(Locale.ROOT))) {
+            return Observation.of(cert); // nothing new and the newest is finished: no request needed
+        }
+        String path = "/api/organizations/" + enc(config.organizationId) + "/certificates/" + enc(certId) + "/attempts";
+        URI next = URI.create(config.base() + path + "?page=1&itemsPerPage=" + config.itemsPerPage);
+        Map<String, RenewalAttempt> fresh = new LinkedHashMap<>();
+        Set<String> visited = new HashSet<>();
+        try {
+            for (int pages = 0; pages < config.maxPages && next != null && visited.add(next.toString()); pages++) {
+                JsonNode collection = getJson(next, path);
+                JsonNode members = Json.hydra(collection, "member");
+                if (members == null || !members.isArray()) {
+                    throw malformed(path, "the collection has no 'member' array");
+                }
+                boolean reached = false;
+                for (JsonNode m : members) {
+                    RenewalAttempt a = attempt(now, key, m);
+                    if (a == null) {
+                        continue;
+                    }
+                    if (a.getAttemptId().equals(cpId)) {
+                        reached = true;
+                        if (!a.getStatusRaw().equalsIgnoreCase(String.valueOf(cpStatus))) {
+                            fresh.putIfAbsent(a.getAttemptId(), a); // the checkpointed attempt finished since: publish its new state
+                        }
+                        continue;
+                    }
+                    if (cpStarted != null && a.getStartedAt() != null && a.getStartedAt().isBefore(cpStarted)) {
+                        reached = true; // older than the checkpoint: already published
+                        continue;
+                    }
+                    fresh.putIfAbsent(a.getAttemptId(), a);
+                }
+                if (reached || members.isEmpty()) {
+                    break;
+                }
+                next = nextPage(collection, next, path);
+            }
+        } catch (SourceException e) {
+            if (e.kind().equals(SourceException.HTTP_4XX) || e.kind().equals(SourceException.HTTP_5XX) || e.kind().equals(SourceException.MALFORMED_BODY)) {
+                warnings.itemError(config.name, "attempts", e.kind());
+                LOG.warn("Source {}: attempts of certificate {} not read: {}", config.name, certId, e.getMessage());
+                return null;
+            }
+            throw e;
+        }
+        if (fresh.isEmpty()) {
+            return Observation.of(cert);
+        }
+        List<RenewalAttempt> ordered = new ArrayList<>(fresh.values());
+        // newest first as listed, but a server may not keep to it: publish oldest first by start time (stable)
+        java.util.Collections.reverse(ordered);
+        ordered.sort(OLDEST_FIRST);
+        RenewalAttempt newest = ordered.get(ordered.size() - 1);
+        return new Observation(cert, ordered, newest.getAttemptId(), newest.getStartedAt(), newest.getStatusRaw());
+    }
+
+    private RenewalAttempt attempt(Instant now, CertificateKey key, JsonNode m) {
+        try {
+            if (!m.isObject()) {
+                throw new Json.FieldException("member", m.getNodeType().name(), "attempt is not an object");
+            }
+            String id = Json.id(m, "id");
+            String statusRaw = Json.text(m, "status");
+            List<String> sans = new ArrayList<>();
+            JsonNode snap = m.get("sansSnapshot");
+            if (snap != null && snap.isArray()) {
+                for (JsonNode s : snap) {
+                    if (s.isArray()) {
+                        s.forEach(x -> { if (x.isTextual()) sans.add(x.textValue()); });
+                    } else if (s.isTextual()) {
+                        sans.add(s.textValue());
+                    }
+                }
+            }
+            String started = Json.text(m, "startedAt");
+            String finished = Json.text(m, "finishedAt");
+            String issued = Json.text(m, "issuedExpiresAt");
+            return RenewalAttempt.newBuilder()
+                    .setAttemptId(id)
+                    .setCertificateKey(key)
+                    .setAttemptType(Json.text(m, "type"))
+                    .setStatus(status(statusRaw))
+                    .setStatusRaw(statusRaw == null ? "" : statusRaw)
+                    .setStartedAt(Dates.parseFlexible(started, ZoneOffset.UTC))
+                    .setFinishedAt(Dates.parseFlexible(finished, ZoneOffset.UTC))
+                    .setErrorCode(Json.text(m, "errorCode"))
+                    .setErrorMessage(Json.text(m, "errorMessage"))
+                    .setSansSnapshot(sans)
+                    .setIssuedNotAfter(Dates.parseFlexible(issued, ZoneOffset.UTC))
+                    .setObservedAt(now)
+                    .build();
+        } catch (Json.FieldException e) {
+            warnings.itemError(config.name, e.field(), e.getMessage());
+            LOG.warn("Source {}: attempt of certificate {} field '{}' value '{}' unusable; skipped", config.name, key.getSourceId(), e.field(), e.value());
+            return null;
+        }
+    }
+
+    /** Failure is decided by status, never by whether errorCode is set. */
+    static AttemptStatus status(String raw) {
+        if (raw == null) {
+            return AttemptStatus.UNKNOWN;
+        }
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "succeeded", "success", "completed", "issued" -> AttemptStatus.SUCCEEDED;
+            case "failed", "error", "errored" -> AttemptStatus.FAILED;
+            case "pending", "queued", "scheduled" -> AttemptStatus.PENDING;
+            case "running", "in_progress", "processing", "started" -> AttemptStatus.RUNNING;
+            case "cancelled", "canceled", "aborted" -> AttemptStatus.CANCELLED;
+            default -> AttemptStatus.UNKNOWN;
+        };
+    }
+
+    private JsonNode getJson(URI uri, String path) throws SourceException, InterruptedException {
+        Map<String, String> headers = "bearer".equals(config.authScheme)
+                ? Map.of("Authorization", "Bearer " + config.token.reveal(), "Accept", "application/ld+json, application/json", "User-Agent", "certflow-ingest")
+                : Map.of("X-API-TOKEN", config.token.reveal(), "Accept", "application/ld+json, application/json", "User-Agent", "certflow-ingest");
+        try (HttpFetcher.Response r = http.send(config.name, HttpFetcher.request(uri, config.requestTimeout, headers).GET().build())) {
+            if (!r.ok()) {
+                String kind = r.status() == 401 || r.status() == 403 ? SourceException.AUTH : SourceException.HTTP_4XX;
+                throw new SourceException(kind, "source " + config.name + ": GET " + path + ": HTTP " + r.status());
+            }
+            try (InputStream in = r.body()) {
+                JsonNode node = Json.MAPPER.readTree(in);
+                if (node == null || !node.isObject()) {
+                    throw malformed(path, "the body is not a JSON object");
+                }
+                return node;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw malformed(path, "the body is not valid JSON");
+            } catch (IOException e) {
+                throw new SourceException(SourceException.CONNECT, "source " + config.name + ": GET " + path + ": reading the body failed (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+    }
+
+    /** view.next resolved against the current page; only the configured origin is followed (the token must not go elsewhere). */
+    private URI nextPage(JsonNode collection, URI current, String path) throws SourceException {
+        JsonNode view = Json.hydra(collection, "view");
+        if (view == null || !view.isObject()) {
+            return null;
+        }
+        JsonNode n = Json.hydra(view, "next");
+        if (n == null || n.isNull() || !n.isTextual() || n.textValue().isBlank()) {
+            return null;
+        }
+        URI next;
+        try {
+            next = current.resolve(n.textValue());
+        } catch (IllegalArgumentException e) {
+            throw malformed(path, "view.next is not a URL");
+        }
+        if (!sameOrigin(next)) {
+            throw new SourceException(SourceException.API_ERROR, "source " + config.name + ": GET " + path + ": view.next points to another origin; not followed");
+        }
+        return next;
+    }
+
+    private boolean sameOrigin(URI uri) {
+        return base.getScheme().equalsIgnoreCase(String.valueOf(uri.getScheme()))
+                && base.getHost().equalsIgnoreCase(String.valueOf(uri.getHost()))
+                && port(base) == port(uri);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+    }
+
+    private SourceException malformed(String path, String what) {
+        return new SourceException(SourceException.MALFORMED_BODY, "source " + config.name + ": GET " + path + ": " + what);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
