@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.certflow.ingest.Ingest;
+import dev.certflow.runtime.TempDirs;
 import dev.certflow.runtime.cli.ServiceRunner;
 import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.runtime.config.ConfigLoader;
@@ -121,7 +122,9 @@ public final class LocalStack implements AutoCloseable {
         ops = add(OpsServer.start(opsSettings.host, Math.max(opsSettings.port, 0), OpsServer.newRegistry()));
 
         if (streamsSettings.stateDir == null) {
-            streamsSettings.stateDir = Files.createTempDirectory("certflow-local-streams-").toString();
+            Path stateDir = Files.createTempDirectory("certflow-local-streams-");
+            add(TempDirs.deleting(stateDir)); // closed after the streams application, which is added later
+            streamsSettings.stateDir = stateDir.toString();
         }
         if (options.console != null && sinkConfig.channels.stream().noneMatch(c -> "console".equalsIgnoreCase(c.type))) {
             ChannelConfig console = new ChannelConfig();

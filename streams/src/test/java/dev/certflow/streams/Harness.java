@@ -34,6 +34,8 @@ final class Harness implements AutoCloseable {
     final TestOutputTopic<String, Alert> alerts;
     final TestOutputTopic<byte[], byte[]> dlq;
 
+    private final java.nio.file.Path stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "certflow-ttd-" + UUID.randomUUID());
+
     Harness(StreamsSettings settings) {
         this.settings = settings;
         kafka.bootstrapServers = "dummy:9092";
@@ -41,7 +43,7 @@ final class Harness implements AutoCloseable {
         topics = kafka.topics();
         settings.applicationId = "ttd-" + UUID.randomUUID();
         Properties props = StreamsProperties.of(kafka, settings, null, metrics);
-        props.put("state.dir", System.getProperty("java.io.tmpdir") + "/certflow-ttd-" + UUID.randomUUID());
+        props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(CertflowTopology.buildTopology(topics, settings, metrics), props, Fixtures.START);
         certificates = input(topics.certificates());
         attempts = input(topics.renewalAttempts());
@@ -79,5 +81,6 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+        dev.certflow.runtime.TempDirs.deleteRecursively(stateDir);
     }
 }

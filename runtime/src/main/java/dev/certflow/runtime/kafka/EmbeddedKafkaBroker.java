@@ -1,5 +1,6 @@
 package dev.certflow.runtime.kafka;
 
+import dev.certflow.runtime.TempDirs;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,11 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real single-node Kafka cluster (KRaft, combined broker and controller) running inside this JVM
@@ -152,20 +151,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.shutdown();
         server.awaitShutdown();
         if (deleteOnClose) {
-            deleteRecursively(logDir);
+            TempDirs.deleteRecursively(logDir);
         }
         LOG.info("Embedded Kafka broker stopped");
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("Could not delete {}: {}", dir, e.toString());
-        }
     }
 
     /** A port that was free a moment ago on 127.0.0.1. */

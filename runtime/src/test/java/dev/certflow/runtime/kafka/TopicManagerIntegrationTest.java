@@ -29,9 +29,10 @@ class TopicManagerIntegrationTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         broker.close();
         assertThat(logDir).doesNotExist();
+        java.nio.file.Files.delete(logDir.getParent());
     }
 
     private KafkaSettings settings() {
