@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.certflow.ingest.Ingest;
 import dev.certflow.runtime.TempDirs;
+import dev.certflow.runtime.cli.Lifecycle;
 import dev.certflow.runtime.cli.ServiceRunner;
 import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.runtime.config.ConfigLoader;
@@ -16,7 +17,6 @@ import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
-import dev.certflow.simulator.SimClock;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
@@ -34,8 +34,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 
@@ -66,7 +64,7 @@ public final class LocalStack implements AutoCloseable {
         public PrintStream console = System.out;
     }
 
-    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final Lifecycle resources = new Lifecycle();
     private KafkaSettings kafka;
     private String registryUrl;
     private OpsServer ops;
@@ -172,8 +170,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private <T extends AutoCloseable> T add(T resource) {
-        resources.push(resource);
-        return resource;
+        return resources.add(resource);
     }
 
     public String bootstrapServers() {
@@ -211,14 +208,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        while (!resources.isEmpty()) {
-            AutoCloseable r = resources.pop();
-            try {
-                r.close();
-            } catch (Exception e) {
-                LOG.warn("Error while stopping {}: {}", r.getClass().getSimpleName(), e.toString());
-            }
-        }
+    public void close() {
+        resources.close();
     }
 }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,11 +54,5 @@ class BrokerCommandIntegrationTest {
         }
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
         assertThat(process.exitValue()).isIn(0, 143);
-    }
-
-    private static final class Path {
-        static java.nio.file.Path of(String first, String... more) {
-            return java.nio.file.Path.of(first, more);
-        }
     }
 }

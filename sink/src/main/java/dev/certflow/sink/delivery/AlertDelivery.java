@@ -15,6 +15,7 @@ import dev.certflow.sink.FaultHook;
 import dev.certflow.sink.SinkConfig;
 import io.micrometer.core.instrument.Gauge;
 import dev.certflow.runtime.ops.ClientMetrics;
+import dev.certflow.sink.ConsumerLoops;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -322,15 +323,7 @@ public final class AlertDelivery implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        try {
-            thread.join(Duration.ofSeconds(30).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ConsumerLoops.stop(consumer, thread);
         resender.shutdownNow();
         workers.forEach(ChannelWorker::close);
         producer.close(Duration.ofSeconds(5));
