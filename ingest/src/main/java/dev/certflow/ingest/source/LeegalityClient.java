@@ -162,15 +162,7 @@ public final class LeegalityClient implements SourceClient {
             String createdRaw = Json.text(item, "createdAt");
             String departmentName = Json.text(item, "departmentName");
             Instant expiry = Dates.parseFlexible(expiryRaw, config.zone);
-            ExpiryStatus status = expiryRaw == null || expiryRaw.isBlank() ? ExpiryStatus.MISSING
-                    : expiry == null ? ExpiryStatus.UNPARSEABLE : ExpiryStatus.KNOWN;
-            if (status == ExpiryStatus.UNPARSEABLE) {
-                warnings.itemWarning(config.name, "expiry");
-                if (UnparseableReports.firstTime(config.name, id, expiryRaw)) {
-                    LOG.warn("Source {}: certificate {} field 'expiry' value '{}' is not a date; published with expiryStatus UNPARSEABLE",
-                            config.name, id, Json.shortText(expiryRaw));
-                }
-            }
+            ExpiryStatus status = UnparseableReports.expiryStatus(config.name, id, "expiry", expiryRaw, expiry, warnings, LOG);
             Instant created = Dates.parseFlexible(createdRaw, config.zone);
             if (created == null && createdRaw != null && !createdRaw.isBlank()) {
                 LOG.warn("Source {}: certificate {} field 'createdAt' value '{}' is not a date; left empty", config.name, id, Json.shortText(createdRaw));

@@ -124,14 +124,7 @@ public final class SmoxyClient implements SourceClient {
             String type = Json.text(member, "type");
             String expiresRaw = Json.text(member, "expiresAt");
             Instant expires = Dates.parseFlexible(expiresRaw, ZoneOffset.UTC);
-            ExpiryStatus status = expiresRaw == null || expiresRaw.isBlank() ? ExpiryStatus.MISSING
-                    : expires == null ? ExpiryStatus.UNPARSEABLE : ExpiryStatus.KNOWN;
-            if (status == ExpiryStatus.UNPARSEABLE) {
-                warnings.itemWarning(config.name, "expiresAt");
-                if (UnparseableReports.firstTime(config.name, id, expiresRaw)) {
-                    LOG.warn("Source {}: certificate {} field 'expiresAt' value '{}' is not a date; published with expiryStatus UNPARSEABLE", config.name, id, Json.shortText(expiresRaw));
-                }
-            }
+            ExpiryStatus status = UnparseableReports.expiryStatus(config.name, id, "expiresAt", expiresRaw, expires, warnings, LOG);
             List<String> sans = new ArrayList<>();
             Map<String, String> attributes = new TreeMap<>();
             JsonNode sansNode = member.get("sans");

@@ -165,18 +165,11 @@ public final class YeastarClient implements SourceClient {
             String expirationRaw = Json.text(item, "expiration");
             ExpiryStatus expiryStatus;
             Instant expiration = null;
-            if (expirationRaw == null || expirationRaw.isBlank()) {
-                expiryStatus = ExpiryStatus.MISSING;
-            } else if ("-".equals(expirationRaw.trim())) {
-                expiryStatus = ExpiryStatus.PENDING;
+            if (expirationRaw != null && "-".equals(expirationRaw.trim())) {
+                expiryStatus = ExpiryStatus.PENDING; // the PBX is still issuing it
             } else {
-                expiration = Dates.parseYeastar(expirationRaw, config.zone);
-                expiryStatus = expiration == null ? ExpiryStatus.UNPARSEABLE : ExpiryStatus.KNOWN;
-                if (expiration == null) {
-                    warnings.itemWarning(config.name, "expiration");
-                    LOG.warn("Source {}: certificate {} field 'expiration' value '{}' is not 'yyyy/MM/dd hh:mm:ss a'; published with expiryStatus UNPARSEABLE",
-                            config.name, id, Json.shortText(expirationRaw));
-                }
+                expiration = expirationRaw == null || expirationRaw.isBlank() ? null : Dates.parseYeastar(expirationRaw, config.zone);
+                expiryStatus = UnparseableReports.expiryStatus(config.name, id, "expiration", expirationRaw, expiration, warnings, LOG);
             }
             String type = Json.text(item, "type");
             String caType = Json.text(item, "ca_type");
