@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.certflow.runtime.ops.OpsServer;
+import dev.certflow.runtime.ops.QueryStrings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -46,7 +44,7 @@ final class QueryApi implements HttpHandler {
                 return;
             }
             String path = ex.getRequestURI().getRawPath();
-            Map<String, String> q = params(ex.getRequestURI().getRawQuery());
+            Map<String, String> q = QueryStrings.parse(ex.getRequestURI().getRawQuery());
             boolean local = "true".equals(q.get("local"));
             if (path.equals("/v1/certificates/expiring-soon")) {
                 int days;
@@ -97,19 +95,6 @@ final class QueryApi implements HttpHandler {
         OpsServer.respond(ex, status, JSON, AvroJson.MAPPER.writeValueAsString(body));
     }
 
-    static Map<String, String> params(String raw) {
-        Map<String, String> out = new HashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.put(k, v);
-        }
-        return out;
-    }
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
