@@ -38,7 +38,8 @@ class AnalyticsQueriesTest {
                     + "('a1', 'EXPIRING', 'RESOLVED', 'WARNING', 's', now() - interval '3 hours', now() - interval '1 hour', 't', 0, 1),"
                     + "('a2', 'EXPIRED', 'FIRING', 'CRITICAL', 's', now() - interval '1 hour', null, 't', 0, 2)");
         }
-        Fixtures.recordAttempt(ds, "a1", "hook", dev.certflow.sink.delivery.DeliveryLog.Outcome.DELIVERED);
+        // the README queries look back from now(): the attempt happens on the database's clock, not at a fixed date
+        Fixtures.recordAttempt(ds, "a1", "hook", dev.certflow.sink.delivery.DeliveryLog.Outcome.DELIVERED, Fixtures.databaseNow(ds));
     }
 
     @AfterEach

@@ -93,7 +93,18 @@ final class Fixtures {
         }
     }
 
-    static void recordAttempt(DataSource ds, String alertId, String channel, DeliveryLog.Outcome outcome) throws SQLException {
-        new DeliveryLog(ds).record(alertId, "FIRING", channel, "webhook", 1, outcome, 200, null, false, 12, NOW);
+    static void recordAttempt(DataSource ds, String alertId, String channel, DeliveryLog.Outcome outcome, Instant at) throws SQLException {
+        new DeliveryLog(ds).record(alertId, "FIRING", channel, "webhook", 1, outcome, 200, null, false, 12, at);
+    }
+
+    /**
+     * The database's own clock. Rows that queries compare with {@code now()} are stamped with it, never
+     * with {@link #NOW}: a fixed instant next to PostgreSQL's real clock stops matching a week later.
+     */
+    static Instant databaseNow(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT now()")) {
+            rs.next();
+            return rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+        }
     }
 }
