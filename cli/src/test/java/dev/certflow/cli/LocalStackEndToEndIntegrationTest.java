@@ -98,7 +98,7 @@ class LocalStackEndToEndIntegrationTest {
             Map<String, List<JsonNode>> byKey = new LinkedHashMap<>();
             for (JsonNode alert : received) {
                 String key = alert.path("certificateKey").isTextual() ? alert.get("certificateKey").asText()
-                        : "source:" + alert.path("labels").path("instance").asText();
+                        : "source:" + alert.path("source").asText();
                 byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(alert);
             }
 

@@ -1,33 +1,73 @@
 package dev.certflow.sink;
 
 import dev.certflow.events.Alert;
+import dev.certflow.events.SourceKind;
 import dev.certflow.schemas.CertificateKeys;
 
-/** Reads the tenant, source and certificate key of an alert, wherever the streams module put them. */
-final class AlertFields {
+import java.util.Locale;
+
+/**
+ * The source name, source kind, tenant and certificate key of an alert, the same for every alert
+ * kind: routes, every channel's payload and the {@code alert_history} row all read them here, so
+ * they cannot disagree. Alerts carry them as fields ({@code sourceName}, {@code sourceKind},
+ * {@code tenant}); records written before those fields existed fall back to the certificate key,
+ * then to the labels of that time (SOURCE_DOWN then put the kind in {@code source} and the name in
+ * {@code instance}).
+ */
+public final class AlertFields {
     private AlertFields() {
     }
 
-    static String tenant(Alert alert) {
-        if (alert.getCertificateKey() != null && alert.getCertificateKey().getTenant() != null) {
+    /** The tenant, or null where there is none (SOURCE_DOWN, sources without tenants). */
+    public static String tenant(Alert alert) {
+        if (alert.getTenant() != null) {
+            return alert.getTenant();
+        }
+        if (alert.getCertificateKey() != null) {
             return alert.getCertificateKey().getTenant();
         }
         return alert.getLabels().get("tenant");
     }
 
-    static String source(Alert alert) {
+    /** The source instance name (for example {@code lg-badtoken}); null only for a record that names none. */
+    public static String sourceName(Alert alert) {
+        if (alert.getSourceName() != null) {
+            return alert.getSourceName();
+        }
         if (alert.getCertificateKey() != null) {
             return alert.getCertificateKey().getSourceName();
         }
-        String s = alert.getLabels().get("source");
-        return s != null ? s : alert.getLabels().get("instance");
+        String legacyInstance = alert.getLabels().get("instance");
+        return legacyInstance != null ? legacyInstance : alert.getLabels().get("source");
     }
 
-    static String sourceKind(Alert alert) {
-        return alert.getCertificateKey() == null ? null : alert.getCertificateKey().getSourceKind().name();
+    /** The source kind, or null when the record does not say. */
+    public static SourceKind sourceKind(Alert alert) {
+        if (alert.getSourceKind() != null) {
+            return alert.getSourceKind();
+        }
+        if (alert.getCertificateKey() != null) {
+            return alert.getCertificateKey().getSourceKind();
+        }
+        String kind = alert.getLabels().containsKey("instance") ? alert.getLabels().get("source") : alert.getLabels().get("source_kind");
+        if (kind != null) {
+            try {
+                return SourceKind.valueOf(kind.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
-    static String certificateKey(Alert alert) {
+    /** {@link #sourceKind} as its enum name (LEEGALITY, SMOXY, YEASTAR), or null. */
+    public static String sourceKindName(Alert alert) {
+        SourceKind kind = sourceKind(alert);
+        return kind == null ? null : kind.name();
+    }
+
+    /** The certificate key's string form, or null for alerts about a source. */
+    public static String certificateKey(Alert alert) {
         return alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey());
     }
 }

@@ -3,6 +3,7 @@ package dev.certflow.sink;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Severity;
+import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.ConfigTree;
 
 import java.util.ArrayList;
@@ -18,10 +19,12 @@ public class Route {
     public List<String> kinds = new ArrayList<>();
     /** Severities (CRITICAL, ERROR, WARNING, INFO). */
     public List<String> severities = new ArrayList<>();
-    /** Tenants (the certificate key's tenant, or the alert's {@code tenant} label). */
+    /** Tenants (the alert's {@code tenant}; alerts without one, such as SOURCE_DOWN, never match a tenant list). */
     public List<String> tenants = new ArrayList<>();
-    /** Source instance names (the certificate key's sourceName, or the {@code source} label). */
+    /** Source instance names (the alert's {@code sourceName}, for example {@code lg-badtoken}), for every alert kind. */
     public List<String> sources = new ArrayList<>();
+    /** Source kinds (LEEGALITY, SMOXY, YEASTAR), for every alert kind. */
+    public List<String> sourceKinds = new ArrayList<>();
 
     void validate(String prefix, ConfigTree tree) {
         for (int i = 0; i < kinds.size(); i++) {
@@ -29,6 +32,13 @@ public class Route {
                 AlertKind.valueOf(kinds.get(i).toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw SinkConfig.bad(prefix, tree, "kinds[" + i + "]", kinds.get(i), "not an alert kind (EXPIRING, EXPIRED, RENEWAL_FAILED, EXPIRY_UNKNOWN, SOURCE_DOWN)");
+            }
+        }
+        for (int i = 0; i < sourceKinds.size(); i++) {
+            try {
+                SourceKind.valueOf(sourceKinds.get(i).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw SinkConfig.bad(prefix, tree, "sourceKinds[" + i + "]", sourceKinds.get(i), "not a source kind (LEEGALITY, SMOXY, YEASTAR)");
             }
         }
         for (int i = 0; i < severities.size(); i++) {
@@ -44,7 +54,8 @@ public class Route {
         return in(kinds, alert.getKind().name())
                 && in(severities, alert.getSeverity().name())
                 && in(tenants, AlertFields.tenant(alert))
-                && in(sources, AlertFields.source(alert));
+                && in(sources, AlertFields.sourceName(alert))
+                && in(sourceKinds, AlertFields.sourceKindName(alert));
     }
 
     private static boolean in(List<String> allowed, String value) {

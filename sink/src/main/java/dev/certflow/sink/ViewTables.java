@@ -163,8 +163,8 @@ public final class ViewTables {
                 ps.setString(i++, a.getSummary());
                 ps.setString(i++, AlertFields.certificateKey(a));
                 ps.setString(i++, AlertFields.tenant(a));
-                ps.setString(i++, AlertFields.sourceKind(a));
-                ps.setString(i++, AlertFields.source(a));
+                ps.setString(i++, AlertFields.sourceKindName(a));
+                ps.setString(i++, AlertFields.sourceName(a));
                 ps.setObject(i++, ts(a.getFiredAt()));
                 ps.setObject(i++, ts(a.getResolvedAt()));
                 ps.setString(i++, json(a.getLabels()));

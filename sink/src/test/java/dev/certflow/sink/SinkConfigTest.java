@@ -72,6 +72,9 @@ class SinkConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("sink.channels[0].type").hasMessageContaining("carrier-pigeon");
         assertThatThrownBy(() -> load("sink:\n  channels:\n    - name: x\n      type: console\n      routes: [{severities: [LOUD]}]\n", Map.of())
                 .bind("sink", SinkConfig.class)).isInstanceOf(ConfigException.class).hasMessageContaining("sink.channels[0].routes[0].severities[0]");
+        assertThatThrownBy(() -> load("sink:\n  channels:\n    - name: x\n      type: console\n      routes: [{sourceKinds: [leegallity]}]\n", Map.of())
+                .bind("sink", SinkConfig.class)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.channels[0].routes[0].sourceKinds[0]").hasMessageContaining("leegallity");
         assertThatThrownBy(() -> load("sink:\n  batchSize: 0\n", Map.of()).bind("sink", SinkConfig.class))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("sink.batchSize");
         assertThatThrownBy(() -> load("sink:\n  colour: blue\n", Map.of()).bind("sink", SinkConfig.class))

@@ -6,6 +6,8 @@ import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.Severity;
+import dev.certflow.events.SourceKind;
+import dev.certflow.schemas.CertificateKeys;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -24,6 +26,8 @@ import java.util.Map;
  * {@code EXPIRY|<certificate key>}): firing an alert whose id is already active does nothing, so a
  * repeated input never repeats an alert; resolving emits the same id with status RESOLVED once.
  * Ids are deterministic (SHA-256 of kind, subject and episode), so a rebuilt state gives the same ids.
+ * Every alert kind carries the same source fields and labels ({@link #labels}), so a route on a
+ * source name, kind or tenant selects every kind alike.
  */
 final class Alerts {
     private final KeyValueStore<String, Alert> active;
@@ -84,8 +88,31 @@ final class Alerts {
         metrics.alertResolved(current.getKind());
     }
 
+    /** A certificate alert: source, kind and tenant come from the certificate key. */
     static Alert build(String id, AlertKind kind, Severity severity, String threshold, String summary,
-                       CertificateKey key, Certificate certificate, long now, Map<String, String> labels) {
+                       CertificateKey key, Certificate certificate, long now) {
+        String keyString = CertificateKeys.format(key);
+        Map<String, String> labels = labels(key.getSourceKind(), key.getSourceName(), key.getTenant());
+        if (certificate != null && (certificate.getDepartmentName() != null || certificate.getDepartmentId() != null)) {
+            labels.put("department", certificate.getDepartmentName() != null ? certificate.getDepartmentName() : certificate.getDepartmentId());
+        }
+        labels.put("certificate", displayName(certificate, key));
+        labels.put("certificate_key", keyString);
+        return builder(id, kind, severity, threshold, summary, now, key.getSourceKind(), key.getSourceName(), key.getTenant(), labels)
+                .setCertificateKey(key)
+                .setCertificate(certificate)
+                .build();
+    }
+
+    /** An alert about a source as a whole (SOURCE_DOWN): no certificate, no tenant. */
+    static Alert buildForSource(String id, AlertKind kind, Severity severity, String threshold, String summary,
+                                SourceKind sourceKind, String sourceName, long now) {
+        return builder(id, kind, severity, threshold, summary, now, sourceKind, sourceName, null,
+                labels(sourceKind, sourceName, null)).build();
+    }
+
+    private static Alert.Builder builder(String id, AlertKind kind, Severity severity, String threshold, String summary, long now,
+                                         SourceKind sourceKind, String sourceName, String tenant, Map<String, String> labels) {
         return Alert.newBuilder()
                 .setAlertId(id)
                 .setKind(kind)
@@ -93,26 +120,25 @@ final class Alerts {
                 .setSeverity(severity)
                 .setThreshold(threshold)
                 .setSummary(trim(summary))
-                .setCertificateKey(key)
-                .setCertificate(certificate)
                 .setFiredAt(Instant.ofEpochMilli(now))
                 .setResolvedAt(null)
-                .setLabels(labels)
-                .build();
+                .setSourceName(sourceName)
+                .setSourceKind(sourceKind)
+                .setTenant(tenant)
+                .setLabels(labels);
     }
 
-    static Map<String, String> labels(CertificateKey key, Certificate c, String keyString) {
+    /**
+     * The labels every alert kind starts with, with one meaning everywhere: {@code source} is the
+     * source instance name, {@code source_kind} its kind in lower case, {@code tenant} only where there is one.
+     */
+    static Map<String, String> labels(SourceKind sourceKind, String sourceName, String tenant) {
         Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("source", key.getSourceKind().name().toLowerCase(Locale.ROOT));
-        labels.put("instance", key.getSourceName());
-        if (key.getTenant() != null) {
-            labels.put("tenant", key.getTenant());
+        labels.put("source", sourceName);
+        labels.put("source_kind", sourceKind.name().toLowerCase(Locale.ROOT));
+        if (tenant != null) {
+            labels.put("tenant", tenant);
         }
-        if (c != null && (c.getDepartmentName() != null || c.getDepartmentId() != null)) {
-            labels.put("department", c.getDepartmentName() != null ? c.getDepartmentName() : c.getDepartmentId());
-        }
-        labels.put("certificate", displayName(c, key));
-        labels.put("certificateKey", keyString);
         return labels;
     }
 

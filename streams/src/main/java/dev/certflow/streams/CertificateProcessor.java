@@ -119,7 +119,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
                 alerts.fire(ctx, Alerts.slot(UNKNOWN_SLOT, key), Alerts.build(
                         Alerts.id(AlertKind.EXPIRY_UNKNOWN, key, Long.toString(c.getObservedAt().toEpochMilli())),
                         AlertKind.EXPIRY_UNKNOWN, Severity.WARNING, c.getExpiryStatus().name(), summary,
-                        c.getKey(), c, now, Alerts.labels(c.getKey(), c, key)), now, "superseded");
+                        c.getKey(), c, now), now, "superseded");
             }
         }
         evaluate(key, c, now);
@@ -175,7 +175,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
                   + " days (" + c.getNotAfter() + ", threshold " + b.label() + "); renew it";
         // the episode is (bucket, notAfter): a renewal that changes notAfter starts new alerts
         return Alerts.build(Alerts.id(kind, key, b.label() + "@" + notAfter), kind, b.severity(), b.label(), summary,
-                c.getKey(), c, now, Alerts.labels(c.getKey(), c, key));
+                c.getKey(), c, now);
     }
 
     private void reschedule(String key, long next) {

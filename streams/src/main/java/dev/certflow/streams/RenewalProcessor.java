@@ -19,7 +19,8 @@ import java.util.List;
  * The failed-renewal aggregation: orders attempts by their own time (finishedAt, else startedAt,
  * else observedAt), ignores duplicates by attempt id and anything not newer than the last success,
  * and publishes a row while failures follow the newest success (a tombstone once they do not).
- * One RENEWAL_FAILED alert per episode, however many attempts fail.
+ * One RENEWAL_FAILED alert per episode, however many attempts fail; its text names the attempt that
+ * opened it (true for good) and leaves the running count to the row, and its RESOLVED text gives the final count.
  */
 final class RenewalProcessor implements Processor<String, RenewalAttempt, String, Object> {
     private final CertflowMetrics metrics;
@@ -89,7 +90,9 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
                 failed.delete(key);
                 ctx.forward(new Record<>(key, null, now), Names.FAILED_SINK);
             }
-            alerts.resolve(ctx, slot, now, "renewal succeeded");
+            // the final count goes into the RESOLVED text: it is the last row the table held
+            alerts.resolve(ctx, slot, now, current == null ? "renewal succeeded"
+                    : "renewal succeeded after " + current.getConsecutiveFailures() + " consecutive failure(s)");
             return;
         }
         List<RenewalState.Failure> fs = state.failures();
@@ -112,14 +115,18 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
             ctx.forward(new Record<>(key, row, now), Names.FAILED_SINK);
         }
         if (alerts.activeIn(slot) == null) {
+            // fired once per streak and never re-sent, so the text states only what stays true: which
+            // attempt started the alert; the row (consecutiveFailures, last error) is the current count
             String name = Alerts.displayName(c, a.getCertificateKey());
-            String error = last.errorCode() == null && last.errorMessage() == null ? "no error given"
-                    : (last.errorCode() == null ? "" : last.errorCode() + ": ") + (last.errorMessage() == null ? "" : Alerts.abbreviate(last.errorMessage(), 200));
-            String summary = "Renewal of certificate " + name + " (" + key + ") failed " + row.getConsecutiveFailures()
-                    + " time(s) since " + row.getFirstFailureAt() + "; last error " + error;
+            String error = first.errorCode() == null && first.errorMessage() == null ? "no error given"
+                    : (first.errorCode() == null ? "" : first.errorCode() + ": ")
+                      + (first.errorMessage() == null ? "" : Alerts.abbreviate(first.errorMessage(), 200));
+            String summary = "Renewal of certificate " + name + " (" + key + ") is failing: attempt " + first.attemptId()
+                    + " failed at " + Instant.ofEpochMilli(first.at()) + " (" + error + ")"
+                    + "; the failed_renewals row keeps the current count and last error";
             alerts.fire(ctx, slot, Alerts.build(Alerts.id(AlertKind.RENEWAL_FAILED, key, first.attemptId()),
-                    AlertKind.RENEWAL_FAILED, Severity.ERROR, "renewal-failed", summary, a.getCertificateKey(), c, now,
-                    Alerts.labels(a.getCertificateKey(), c, key)), now, "superseded");
+                    AlertKind.RENEWAL_FAILED, Severity.ERROR, "renewal-failed", summary, a.getCertificateKey(), c, now),
+                    now, "superseded");
         }
     }
 }

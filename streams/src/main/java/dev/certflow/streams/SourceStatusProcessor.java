@@ -10,11 +10,13 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
-/** SOURCE_DOWN: fires once after N consecutive FAILED polls of a source, resolves on its next good poll. */
+/**
+ * SOURCE_DOWN: fires once after N consecutive FAILED polls of a source, resolves on its next good poll.
+ * The alert carries the same source fields and labels as certificate alerts: source = the source
+ * instance name (the record key), source_kind = its kind; it has no tenant.
+ */
 final class SourceStatusProcessor implements Processor<String, SourceStatus, String, Object> {
     private final int downAfter;
     private final CertflowMetrics metrics;
@@ -58,17 +60,17 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
         long firstFailure = failedPoll ? (failures == 1 ? started : prev.firstFailureAt()) : 0L;
         states.put(source, new SourceState(started, failures, firstFailure));
         if (!failedPoll) {
-            alerts.resolve(ctx, slot, now, "poll " + s.getOutcome().name().toLowerCase(Locale.ROOT));
+            alerts.resolve(ctx, slot, now, "poll " + s.getOutcome().name().toLowerCase(Locale.ROOT)
+                    + (prev == null || prev.consecutiveFailures() == 0 ? "" : " after " + prev.consecutiveFailures() + " failed polls"));
         } else if (failures >= downAfter && alerts.activeIn(slot) == null) {
             String error = (s.getErrorKind() == null ? "unknown" : s.getErrorKind())
                     + (s.getErrorMessage() == null ? "" : ": " + Alerts.abbreviate(s.getErrorMessage(), 200));
-            String summary = "Source " + source + " (" + s.getSourceKind().name().toLowerCase(Locale.ROOT) + ") failed "
-                    + failures + " consecutive polls since " + Instant.ofEpochMilli(firstFailure) + "; last error " + error;
-            Map<String, String> labels = new LinkedHashMap<>();
-            labels.put("source", s.getSourceKind().name().toLowerCase(Locale.ROOT));
-            labels.put("instance", source);
-            alerts.fire(ctx, slot, Alerts.build(Alerts.id(AlertKind.SOURCE_DOWN, source, Long.toString(firstFailure)),
-                    AlertKind.SOURCE_DOWN, Severity.ERROR, downAfter + "-failed-polls", summary, null, null, now, labels),
+            // fired once per outage: the text says what stays true until it resolves; source_status keeps the count
+            String summary = "Source " + source + " (" + s.getSourceKind().name().toLowerCase(Locale.ROOT) + ") is down: every poll since "
+                    + Instant.ofEpochMilli(firstFailure) + " failed (" + failures + " in a row when this alert fired, the last with "
+                    + error + ")";
+            alerts.fire(ctx, slot, Alerts.buildForSource(Alerts.id(AlertKind.SOURCE_DOWN, source, Long.toString(firstFailure)),
+                    AlertKind.SOURCE_DOWN, Severity.ERROR, downAfter + "-failed-polls", summary, s.getSourceKind(), source, now),
                     now, "superseded");
         }
     }

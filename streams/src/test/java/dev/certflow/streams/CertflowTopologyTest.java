@@ -55,8 +55,9 @@ class CertflowTopologyTest {
             List<Alert> alerts = h.alerts.readValuesToList();
             assertThat(summary(alerts)).isEqualTo("EXPIRING:30d:FIRING");
             assertThat(alerts.get(0).getSeverity()).isEqualTo(Severity.INFO);
-            assertThat(alerts.get(0).getLabels()).containsEntry("tenant", "acme").containsEntry("instance", "smoxy-eu")
-                    .containsEntry("department", "payments").containsEntry("certificate", "cert-1").containsEntry("source", "smoxy");
+            assertThat(alerts.get(0).getLabels()).containsEntry("tenant", "acme").containsEntry("source", "smoxy-eu")
+                    .containsEntry("source_kind", "smoxy").containsEntry("department", "payments").containsEntry("certificate", "cert-1")
+                    .containsEntry("certificate_key", k(key)).doesNotContainKey("instance");
             assertThat(alerts.get(0).getSummary()).contains("expires in 30 days").contains(k(key));
 
             h.advanceHourly(Duration.ofDays(30)); // through 14d, 7d, 1d into expired
@@ -265,6 +266,37 @@ class CertflowTopologyTest {
     }
 
     @Test
+    void aRenewalFailedAlertNeverContradictsTheRowItCameFrom() {
+        try (Harness h = new Harness()) {
+            CertificateKey key = key("acme", "streak");
+            String kk = k(key);
+            Instant t1 = START.minus(Duration.ofHours(3));
+            Instant t2 = START.minus(Duration.ofHours(2));
+            h.attempts.pipeInput(kk, Fixtures.attempt(key, "f1", AttemptStatus.FAILED, t1, "rate limited"));
+            h.attempts.pipeInput(kk, Fixtures.attempt(key, "f2", AttemptStatus.FAILED, t2, "dns timeout"));
+            List<FailedRenewal> rows = h.failed.readValuesToList();
+            assertThat(rows).extracting(FailedRenewal::getConsecutiveFailures).containsExactly(1, 2);
+            List<Alert> firing = h.alerts.readValuesToList();
+            assertThat(summary(firing)).isEqualTo("RENEWAL_FAILED:renewal-failed:FIRING"); // one per streak, never re-fired
+            // the text was written at the first failure and is never updated: it names that attempt and claims
+            // no count, so it still holds now that the row counts two
+            assertThat(firing.get(0).getSummary())
+                    .contains("attempt f1 failed at " + rows.get(1).getFirstFailureAt())
+                    .contains("E_rate limited: rate limited")
+                    .doesNotContainPattern("\\d+ time");
+
+            h.attempts.pipeInput(kk, Fixtures.attempt(key, "s1", AttemptStatus.SUCCEEDED, START, null));
+            assertThat(h.failed.readRecord().value()).isNull();
+            List<Alert> resolved = h.alerts.readValuesToList();
+            assertThat(summary(resolved)).isEqualTo("RENEWAL_FAILED:renewal-failed:RESOLVED");
+            assertThat(resolved.get(0).getAlertId()).isEqualTo(firing.get(0).getAlertId());
+            // the RESOLVED text gives the final count: the last row the table held
+            assertThat(resolved.get(0).getSummary())
+                    .startsWith("Resolved (renewal succeeded after " + rows.get(1).getConsecutiveFailures() + " consecutive failure(s))");
+        }
+    }
+
+    @Test
     void sourceDownFiresOnceAfterNConsecutiveFailedPollsAndResolvesOnSuccess() {
         try (Harness h = new Harness()) {
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START, PollOutcome.FAILED));
@@ -275,11 +307,13 @@ class CertflowTopologyTest {
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START.plusSeconds(180), PollOutcome.FAILED));
             List<Alert> firing = h.alerts.readValuesToList();
             assertThat(summary(firing)).isEqualTo("SOURCE_DOWN:3-failed-polls:FIRING");
-            assertThat(firing.get(0).getSummary()).contains("pbx-berlin").contains("3 consecutive polls").contains("timeout");
+            assertThat(firing.get(0).getSummary()).contains("pbx-berlin").contains("every poll since " + START + " failed")
+                    .contains("3 in a row when this alert fired").contains("timeout");
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START.plusSeconds(240), PollOutcome.PARTIAL));
             Alert resolved = h.alerts.readValue();
             assertThat(resolved.getStatus()).isEqualTo(AlertStatus.RESOLVED);
             assertThat(resolved.getAlertId()).isEqualTo(firing.get(0).getAlertId());
+            assertThat(resolved.getSummary()).startsWith("Resolved (poll partial after 4 failed polls)");
         }
     }
 

@@ -6,6 +6,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Severity;
+import dev.certflow.events.SourceKind;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.schemas.DeadLetters;
@@ -154,7 +155,7 @@ public final class AlertDelivery implements AutoCloseable {
         if (am.isEmpty()) {
             return;
         }
-        String sql = "SELECT alert_id, kind, severity, threshold, summary, cert_key, fired_at, labels::text FROM ("
+        String sql = "SELECT alert_id, kind, severity, threshold, summary, cert_key, fired_at, labels::text, tenant, source_kind, source_name FROM ("
                 + "SELECT DISTINCT ON (alert_id) * FROM alert_history ORDER BY alert_id, fired_at DESC, id DESC) latest WHERE status = 'FIRING'";
         int restored = 0;
         try (Connection conn = dataSource.getConnection(); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -187,6 +188,9 @@ public final class AlertDelivery implements AutoCloseable {
                 .setCertificateKey(certKey == null ? null : CertificateKeys.parse(certKey))
                 .setFiredAt(rs.getObject(7, OffsetDateTime.class).toInstant())
                 .setLabels(labels)
+                .setTenant(rs.getString(9))
+                .setSourceKind(rs.getString(10) == null ? null : SourceKind.valueOf(rs.getString(10)))
+                .setSourceName(rs.getString(11))
                 .build();
     }
 

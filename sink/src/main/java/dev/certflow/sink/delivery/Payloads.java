@@ -6,6 +6,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.schemas.CertificateKeys;
+import dev.certflow.sink.AlertFields;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -60,15 +61,25 @@ public final class Payloads {
         labels.put("alert_id", alert.getAlertId());
         labels.put("kind", alert.getKind().name().toLowerCase(Locale.ROOT));
         labels.put("severity", alert.getSeverity().name().toLowerCase(Locale.ROOT));
-        if (alert.getCertificateKey() != null) {
-            labels.put("certificate_key", CertificateKeys.format(alert.getCertificateKey()));
-            labels.put("source", alert.getCertificateKey().getSourceName());
-            if (alert.getCertificateKey().getTenant() != null) {
-                labels.put("tenant", alert.getCertificateKey().getTenant());
-            }
-        }
+        // the same three for every kind, from the fields (older records: their fallbacks)
+        putIfPresent(labels, "source", AlertFields.sourceName(alert));
+        putIfPresent(labels, "source_kind", sourceKindLabel(alert));
+        putIfPresent(labels, "tenant", AlertFields.tenant(alert));
+        putIfPresent(labels, "certificate_key", AlertFields.certificateKey(alert));
         labels.put("service", "certflow");
         return labels;
+    }
+
+    /** The source kind as label values are written: lower case, like the {@code source_kind} label streams sets. */
+    private static String sourceKindLabel(Alert alert) {
+        String kind = AlertFields.sourceKindName(alert);
+        return kind == null ? null : kind.toLowerCase(Locale.ROOT);
+    }
+
+    private static void putIfPresent(Map<String, String> labels, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            labels.put(name, value);
+        }
     }
 
     /** {@code EXPIRING} -> {@code CertflowExpiring}, {@code SOURCE_DOWN} -> {@code CertflowSourceDown}. */
@@ -100,7 +111,7 @@ public final class Payloads {
             payload.put("severity", alert.getSeverity().name().toLowerCase(Locale.ROOT)); // critical/error/warning/info
             payload.put("timestamp", alert.getFiredAt().toString());
             payload.put("component", component(alert));
-            String tenant = tenant(alert);
+            String tenant = AlertFields.tenant(alert);
             if (tenant != null) {
                 payload.put("group", tenant);
             }
@@ -127,11 +138,14 @@ public final class Payloads {
         if (alert.getThreshold() != null) {
             sb.append(" · threshold: ").append(alert.getThreshold());
         }
-        String tenant = tenant(alert);
+        String tenant = AlertFields.tenant(alert);
         if (tenant != null) {
             sb.append(" · tenant: ").append(tenant);
         }
         sb.append(" · source: ").append(source(alert));
+        if (sourceKindLabel(alert) != null) {
+            sb.append(" (").append(sourceKindLabel(alert)).append(')');
+        }
         if (alert.getCertificateKey() != null) {
             sb.append("\ncertificate: `").append(CertificateKeys.format(alert.getCertificateKey())).append('`');
         }
@@ -157,8 +171,9 @@ public final class Payloads {
         doc.put("threshold", alert.getThreshold());
         doc.put("summary", alert.getSummary());
         doc.put("certificateKey", alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey()));
-        doc.put("tenant", tenant(alert));
-        doc.put("source", source(alert));
+        doc.put("tenant", AlertFields.tenant(alert));
+        doc.put("source", AlertFields.sourceName(alert));
+        doc.put("sourceKind", AlertFields.sourceKindName(alert));
         doc.put("firedAt", alert.getFiredAt().toString());
         doc.put("resolvedAt", alert.getResolvedAt() == null ? null : alert.getResolvedAt().toString());
         doc.put("labels", new LinkedHashMap<>(alert.getLabels()));
@@ -192,27 +207,17 @@ public final class Payloads {
         sb.append(at).append(' ').append(alert.getStatus()).append(' ').append(alert.getSeverity()).append(' ').append(alert.getKind());
         if (alert.getCertificateKey() != null) {
             sb.append(' ').append(CertificateKeys.format(alert.getCertificateKey()));
+        } else {
+            sb.append(" source ").append(source(alert));
         }
         sb.append(" - ").append(alert.getSummary().replace('\n', ' ')).append(" (alert ").append(alert.getAlertId()).append(')');
         return sb.toString();
     }
 
+    /** The source name for channels that need one (PagerDuty's required {@code source}). */
     static String source(Alert alert) {
-        if (alert.getCertificateKey() != null) {
-            return alert.getCertificateKey().getSourceName();
-        }
-        String s = alert.getLabels().get("source");
-        if (s == null) {
-            s = alert.getLabels().get("instance");
-        }
+        String s = AlertFields.sourceName(alert);
         return s == null ? "certflow" : s;
-    }
-
-    static String tenant(Alert alert) {
-        if (alert.getCertificateKey() != null && alert.getCertificateKey().getTenant() != null) {
-            return alert.getCertificateKey().getTenant();
-        }
-        return alert.getLabels().get("tenant");
     }
 
     private static String component(Alert alert) {
@@ -228,7 +233,10 @@ public final class Payloads {
         d.put("alert_id", alert.getAlertId());
         d.put("kind", alert.getKind().name());
         d.put("threshold", alert.getThreshold());
-        d.put("certificate_key", alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey()));
+        d.put("certificate_key", AlertFields.certificateKey(alert));
+        d.put("source", AlertFields.sourceName(alert));
+        d.put("source_kind", AlertFields.sourceKindName(alert));
+        d.put("tenant", AlertFields.tenant(alert));
         d.put("fired_at", alert.getFiredAt().toString());
         d.put("certificate", certificate(alert.getCertificate()));
         d.put("labels", new LinkedHashMap<>(alert.getLabels()));

@@ -68,7 +68,7 @@ class PayloadsTest {
         assertThat(Payloads.slackText(alert(AlertKind.EXPIRED, AlertStatus.RESOLVED, Severity.CRITICAL))).startsWith(":white_check_mark: *[RESOLVED]*")
                 .contains("resolved 2026-11-22T10:10:00Z");
         assertThat(Payloads.consoleLine(alert(AlertKind.EXPIRED, AlertStatus.RESOLVED, Severity.INFO)))
-                .isEqualTo("2026-11-22T10:10:00Z RESOLVED INFO EXPIRED - Source pbx-x is down (alert id-1)").doesNotContain("\n");
+                .isEqualTo("2026-11-22T10:10:00Z RESOLVED INFO EXPIRED source pbx-x - Source pbx-x is down (alert id-1)").doesNotContain("\n");
     }
 
     @Test
