@@ -7,10 +7,14 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.runtime.ops.QueryStrings;
+import dev.certflow.schemas.CertificateKeys;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -19,16 +23,18 @@ import java.util.Map;
  *   <li>{@code GET /v1/certificates/expiring-soon?days=N&tenant=&source=} (days default 30; expiry ascending)</li>
  *   <li>{@code GET /v1/certificates/expiry-unknown}</li>
  *   <li>{@code GET /v1/renewals/failed}</li>
- *   <li>{@code GET /v1/certificates/{key}} (the key's string form, as on the topics)</li>
+ *   <li>{@code GET /v1/certificates/{key}} (the key's string form as on the topics, or URL-encoded as one segment)</li>
  * </ul>
  * Lists answer {@code {"count":n,"items":[...]}}; {@code local=true} restricts an answer to this
  * instance's partitions (what peers ask each other). 400 for bad parameters, 404 for an unknown
- * key, 503 while the answer cannot be complete (rebalancing, a peer unreachable).
+ * key, 503 with {@code Retry-After} while the answer cannot be complete (starting, rebalancing, a
+ * peer unreachable); every error has a JSON body {@code {"error": "..."}}.
  */
 final class QueryApi implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
     private static final String JSON = "application/json";
     private static final String CERTS = "/v1/certificates/";
+    static final long RETRY_AFTER_SECONDS = 2;
 
     private final QueryService queries;
 
@@ -64,21 +70,53 @@ final class QueryApi implements HttpHandler {
             } else if (path.equals("/v1/renewals/failed")) {
                 list(ex, queries.failedRenewals(local));
             } else if (path.startsWith(CERTS) && path.length() > CERTS.length()) {
-                JsonNode node = queries.certificate(path.substring(CERTS.length()), local);
+                String key;
+                try {
+                    key = certificateKey(path.substring(CERTS.length()));
+                } catch (IllegalArgumentException e) {
+                    error(ex, 400, e.getMessage());
+                    return;
+                }
+                JsonNode node = queries.certificate(key, local);
                 if (node == null) {
-                    error(ex, 404, "no certificate with key " + path.substring(CERTS.length()));
+                    error(ex, 404, "no certificate with key " + key);
                 } else {
                     OpsServer.respond(ex, 200, JSON, AvroJson.MAPPER.writeValueAsString(node));
                 }
             } else {
                 error(ex, 404, "no such endpoint " + path);
             }
-        } catch (QueryService.Unavailable e) {
+        } catch (QueryService.Unavailable | InvalidStateStoreException e) {
+            // starting, rebalancing or restoring (a store read can also throw mid-answer): worth a retry soon
             LOG.info("Query not answerable now: {}", e.getMessage());
-            error(ex, 503, e.getMessage());
+            ex.getResponseHeaders().set("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
+            error(ex, 503, e instanceof QueryService.Unavailable ? e.getMessage() : "state stores not queryable now: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("Query failed: {}", e.toString());
             error(ex, 500, "internal error: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * The certificate key of a request path: the key's string form as it is (raw slashes between its
+     * parts, as on the topics), or the whole string form URL-encoded as one path segment (slashes as
+     * %2F), which is decoded once. Either way the result is parsed and formatted again, so any valid
+     * percent-encoding of the parts finds the key.
+     */
+    static String certificateKey(String rawPathRest) {
+        String text = rawPathRest;
+        if (!rawPathRest.contains("/")) {
+            try {
+                // a path, not a form: '+' is a plus sign
+                text = URLDecoder.decode(rawPathRest.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("certificate key '" + rawPathRest + "' is not valid URL encoding: " + e.getMessage());
+            }
+        }
+        try {
+            return CertificateKeys.format(CertificateKeys.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (give the key's string form, or all of it URL-encoded)");
         }
     }
 

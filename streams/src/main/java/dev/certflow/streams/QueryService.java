@@ -14,6 +14,7 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -27,10 +28,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Interactive queries over the state stores, across instances: each instance reads the partitions
@@ -45,22 +50,71 @@ public final class QueryService {
         }
     }
 
-    private final KafkaStreams streams;
+    /**
+     * What the queries read from Kafka Streams. A seam so the queries also run over other stores
+     * (a TopologyTestDriver's); every method may throw {@link InvalidStateStoreException} while
+     * Kafka Streams starts or rebalances, which the API answers with 503.
+     */
+    interface StreamsState {
+        <K, V> ReadOnlyKeyValueStore<K, V> store(String name);
+
+        KeyQueryMetadata metadataForKey(String store, String key);
+
+        Collection<StreamsMetadata> metadataForStore(String store);
+
+        /** For messages. */
+        String state();
+
+        static StreamsState of(KafkaStreams streams) {
+            return new StreamsState() {
+                @Override
+                public <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+                    return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
+                }
+
+                @Override
+                public KeyQueryMetadata metadataForKey(String store, String key) {
+                    return streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+                }
+
+                @Override
+                public Collection<StreamsMetadata> metadataForStore(String store) {
+                    return streams.streamsMetadataForStore(store);
+                }
+
+                @Override
+                public String state() {
+                    return streams.state().name();
+                }
+            };
+        }
+    }
+
+    private final StreamsState streams;
     private final HostInfo self;
     private final Time time;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public QueryService(KafkaStreams streams, HostInfo self, Time time) {
+        this(StreamsState.of(streams), self, time);
+    }
+
+    QueryService(StreamsState streams, HostInfo self, Time time) {
         this.streams = streams;
         this.self = self;
         this.time = time;
     }
 
     private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+        return ask(() -> streams.store(name), "store " + name + " is not queryable");
+    }
+
+    /** Kafka Streams' metadata and store handles throw while it is not running or rebalancing: an answer for later. */
+    private <T> T ask(Supplier<T> call, String what) {
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
-        } catch (RuntimeException e) {
-            throw new Unavailable("store " + name + " is not queryable now (" + streams.state() + ")", e);
+            return call.get();
+        } catch (InvalidStateStoreException | IllegalStateException e) {
+            throw new Unavailable(what + " now (Kafka Streams " + streams.state() + ")", e);
         }
     }
 
@@ -71,8 +125,7 @@ public final class QueryService {
         if (!localOnly) {
             items.addAll(fromPeers(Names.EXPIRY_ORDER_STORE, query));
         }
-        items.sort(Comparator.comparing((JsonNode n) -> n.path("certificate").path("notAfter").asText())
-                .thenComparing(n -> n.path("key").asText()));
+        items.sort(byInstant(n -> n.path("certificate").path("notAfter")).thenComparing(n -> n.path("key").asText()));
         return toArray(items);
     }
 
@@ -110,7 +163,7 @@ public final class QueryService {
         if (!localOnly) {
             items.addAll(fromPeers(Names.FAILED_STORE, "/v1/renewals/failed?"));
         }
-        items.sort(Comparator.comparing((JsonNode n) -> n.path("value").path("firstFailureAt").asText()).thenComparing(n -> n.path("key").asText()));
+        items.sort(byInstant(n -> n.path("value").path("firstFailureAt")).thenComparing(n -> n.path("key").asText()));
         return toArray(items);
     }
 
@@ -143,7 +196,7 @@ public final class QueryService {
 
     /** One certificate with its table rows, from whichever instance hosts its partition; null when unknown. */
     public JsonNode certificate(String key, boolean localOnly) {
-        KeyQueryMetadata meta = streams.queryMetadataForKey(Names.CERTIFICATE_STORE, key, Serdes.String().serializer());
+        KeyQueryMetadata meta = ask(() -> streams.metadataForKey(Names.CERTIFICATE_STORE, key), "no instance hosts certificate " + key);
         if (meta == null || meta.activeHost() == null || meta.activeHost().port() < 0) {
             throw new Unavailable("no instance hosts certificate " + key + " now", null);
         }
@@ -172,7 +225,7 @@ public final class QueryService {
     private List<JsonNode> fromPeers(String storeName, String pathAndQuery) {
         List<JsonNode> out = new ArrayList<>();
         String sep = pathAndQuery.endsWith("?") ? "" : "&";
-        for (StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
+        for (StreamsMetadata m : ask(() -> streams.metadataForStore(storeName), "the instances hosting " + storeName + " are not known")) {
             if (self == null || m.hostInfo().equals(self) || m.hostInfo().port() < 0) {
                 continue;
             }
@@ -200,6 +253,17 @@ public final class QueryService {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted asking " + host, e);
         }
+    }
+
+    /**
+     * Orders by the instant in a JSON field, missing last. Not by its text: Instant.toString drops
+     * zero fractions, so "...:00.500Z" would sort before "...:00Z".
+     */
+    static Comparator<JsonNode> byInstant(Function<JsonNode, JsonNode> field) {
+        return Comparator.comparing((JsonNode n) -> {
+            JsonNode v = field.apply(n);
+            return v.isTextual() ? Instant.parse(v.asText()) : null;
+        }, Comparator.nullsLast(Comparator.naturalOrder()));
     }
 
     private static ArrayNode toArray(List<JsonNode> items) {

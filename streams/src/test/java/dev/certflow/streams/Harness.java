@@ -8,7 +8,13 @@ import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.schemas.Topics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.certflow.runtime.kafka.ClockTime;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -22,7 +28,8 @@ final class Harness implements AutoCloseable {
     final KafkaSettings kafka = new KafkaSettings();
     final StreamsSettings settings;
     final Topics topics;
-    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** Prometheus, as on /metrics, so tests can read the exposition (HELP, TYPE). */
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final CertflowMetrics metrics = new CertflowMetrics(registry);
     final TopologyTestDriver driver;
     final TestInputTopic<String, Certificate> certificates;
@@ -76,6 +83,35 @@ final class Harness implements AutoCloseable {
         for (long h = 0; h < total.toHours(); h++) {
             driver.advanceWallClockTime(java.time.Duration.ofHours(1));
         }
+    }
+
+    /**
+     * The query service over this driver's state stores, as one instance hosting every partition,
+     * with "now" at {@link Fixtures#START}.
+     */
+    QueryService queries() {
+        HostInfo self = new HostInfo("localhost", 1);
+        return new QueryService(new QueryService.StreamsState() {
+            @Override
+            public <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+                return driver.getKeyValueStore(name);
+            }
+
+            @Override
+            public KeyQueryMetadata metadataForKey(String store, String key) {
+                return new KeyQueryMetadata(self, java.util.Set.of(), 0);
+            }
+
+            @Override
+            public java.util.Collection<StreamsMetadata> metadataForStore(String store) {
+                return java.util.List.of();
+            }
+
+            @Override
+            public String state() {
+                return "RUNNING";
+            }
+        }, self, new ClockTime(Fixtures.START::toEpochMilli));
     }
 
     @Override
