@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
  * The application's own meters (Kafka Streams' metrics are bound separately):
  * {@code certflow.streams.alerts.fired} / {@code .resolved} (tag kind),
  * {@code certflow.streams.dead.letters} (tag stage), {@code certflow.streams.tick.duration},
- * {@code certflow.streams.tick.transitions}. Under exactly-once, a counter can count work of a
- * transaction that later aborts and is redone; the topics are exact, the counters are not.
+ * {@code certflow.streams.tick.transitions}, each with a description (the Prometheus HELP text).
+ * Under exactly-once, a counter can count work of a transaction that later aborts and is redone;
+ * the topics are exact, the counters are not.
  */
 public final class CertflowMetrics {
     private final MeterRegistry registry;
@@ -35,15 +36,18 @@ public final class CertflowMetrics {
     }
 
     void alertFired(AlertKind kind) {
-        registry.counter("certflow.streams.alerts.fired", "kind", kind.name()).increment();
+        Counter.builder("certflow.streams.alerts.fired").description("Alerts fired (FIRING transitions written to certificate-alerts)")
+                .tag("kind", kind.name()).register(registry).increment();
     }
 
     void alertResolved(AlertKind kind) {
-        registry.counter("certflow.streams.alerts.resolved", "kind", kind.name()).increment();
+        Counter.builder("certflow.streams.alerts.resolved").description("Alerts resolved (RESOLVED transitions written to certificate-alerts)")
+                .tag("kind", kind.name()).register(registry).increment();
     }
 
     void deadLettered(String stage) {
-        registry.counter("certflow.streams.dead.letters", "stage", stage).increment();
+        Counter.builder("certflow.streams.dead.letters").description("Input records sent to the dead-letter topic, or skipped by a tick, by stage")
+                .tag("stage", stage).register(registry).increment();
     }
 
     void tick(long nanos, int changed) {
