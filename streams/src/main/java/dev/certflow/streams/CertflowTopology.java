@@ -25,7 +25,8 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * The first two sources share stores, so they form one sub-topology and must be co-partitioned
- * (same key, same partition count: both are keyed by the certificate key string).
+ * (same key, same partition count: both are keyed by the certificate key string); {@link CoPartitioning}
+ * checks the partition counts before the application starts.
  */
 public final class CertflowTopology {
     private CertflowTopology() {

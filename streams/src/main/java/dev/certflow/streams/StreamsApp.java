@@ -66,6 +66,7 @@ public final class StreamsApp implements AutoCloseable {
                 : ops != null ? "localhost:" + ops.port() : null;
         Properties props = StreamsProperties.of(kafka, settings, appServer, metrics);
         Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics);
+        CoPartitioning.check(kafka, topology.describe());
         LOG.info("Starting Kafka Streams application {} (processing {}, query API at {})", settings.applicationId,
                 settings.processingGuarantee, appServer);
         LOG.debug("Topology: {}", topology.describe());
