@@ -17,11 +17,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code certflow config}: checks the configuration (file, environment, flags) the way every command
- * would and prints the effective result with secrets masked. With no file it prints every key
- * with its default: the configuration reference.
+ * would and prints the effective result, each secret as its reference ({@code ${VAR}} or
+ * {@code file:...}), as YAML that {@code --config} loads unchanged. With no file it prints every
+ * key with its default: the configuration reference.
  */
 @Command(name = "config", mixinStandardHelpOptions = true,
-        description = "Check the configuration and print the effective values (secrets masked); with no file, every key and its default.")
+        description = "Check the configuration and print the effective values (each secret as its environment or file: reference, "
+                + "so the output loads again with --config); with no file, every key and its default.")
 public final class ConfigCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -32,7 +34,7 @@ public final class ConfigCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The bound configuration of every section as YAML, secrets masked. */
+    /** The bound configuration of every section as YAML, secrets as their references. */
     static String effective(ConfigTree tree) {
         tree.requireOnlySections(ServiceRunner.SECTIONS);
         Map<String, Object> all = new LinkedHashMap<>();

@@ -34,12 +34,13 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The whole pipeline in one JVM: the in-JVM KRaft broker, the embedded schema registry over HTTP,
- * an embedded PostgreSQL (started by the sink when no JDBC URL is configured), the simulated
+ * an embedded PostgreSQL (started by the sink unless a JDBC URL is configured), the simulated
  * upstream APIs (unless real sources are configured), ingest, streams with its query API, and the
  * sink with a console channel. Everything a started stack holds is closed in reverse order.
  */
@@ -124,6 +125,9 @@ public final class LocalStack implements AutoCloseable {
             add(TempDirs.deleting(stateDir)); // closed after the streams application, which is added later
             streamsSettings.stateDir = stateDir.toString();
         }
+        if (sinkConfig.jdbcUrl == null || sinkConfig.jdbcUrl.isBlank()) {
+            sinkConfig.jdbcUrl = SinkConfig.EMBEDDED; // the one-JVM mode only: certflow sink requires a URL
+        }
         if (options.console != null && sinkConfig.channels.stream().noneMatch(c -> "console".equalsIgnoreCase(c.type))) {
             ChannelConfig console = new ChannelConfig();
             console.name = "console";
@@ -144,8 +148,10 @@ public final class LocalStack implements AutoCloseable {
         LOG.info("certflow local stack started");
     }
 
-    /** The ingest configuration polling every simulated source. */
+    /** The ingest configuration polling every simulated source, its credentials by reference like any configuration's. */
     static IngestConfig simulatedIngest(Simulator simulator, Duration pollInterval, Map<String, String> env) {
+        Map<String, String> withCredentials = new HashMap<>(env);
+        withCredentials.putAll(simulator.credentials());
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode root = f.objectNode();
         ArrayNode sources = root.putObject("ingest").putArray("sources");
@@ -161,12 +167,14 @@ public final class LocalStack implements AutoCloseable {
                     for (String id : v.split(",")) {
                         ids.add(id);
                     }
+                } else if (SimulatedSource.CREDENTIAL_KEYS.contains(k)) {
+                    node.put(k, "${" + s.variable(k) + "}");
                 } else {
                     node.put(k, v);
                 }
             });
         }
-        return ConfigLoader.fromTree(root, env).bind("ingest", IngestConfig.class);
+        return ConfigLoader.fromTree(root, withCredentials).bind("ingest", IngestConfig.class);
     }
 
     private <T extends AutoCloseable> T add(T resource) {

@@ -2,6 +2,7 @@ package dev.certflow.cli;
 
 import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.ingest.config.SourceConfig;
+import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.runtime.config.ConfigLoader;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
@@ -136,6 +137,10 @@ class ComposeFileTest {
                 URI base = URI.create(source.baseUrl);
                 assertThat(base.getHost()).as(source.name).isEqualTo("simulator");
                 assertThat(base.getPort()).as(source.name).isEqualTo(Integer.parseInt(simulatorPort));
+                if (source instanceof YeastarSourceConfig pbx) {
+                    // the simulator started with --credential-env takes each PBX's name as its client id
+                    assertThat(pbx.clientId.reveal()).as(source.name + " client id").isEqualTo(source.name);
+                }
             }
             if (name.startsWith("streams")) {
                 assertThat(streams.applicationServer).isEqualTo(name + ":" + ops.port);

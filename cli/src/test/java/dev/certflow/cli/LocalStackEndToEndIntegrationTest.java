@@ -74,9 +74,9 @@ class LocalStackEndToEndIntegrationTest {
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
         ArrayNode channels = root.putObject("sink").putArray("channels");
         channels.addObject().put("name", "recorder").put("type", "webhook")
-                .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").put("secret", "e2e-webhook-secret");
+                .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").put("secret", "${E2E_WEBHOOK_SECRET}");
         LocalStack.Options options = new LocalStack.Options();
-        options.config = ConfigLoader.fromTree(root, Map.of());
+        options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
         options.simulator = new SimulatorOptions().size(150).seed(7).speed(1440);
         options.simulatedPollInterval = Duration.ofSeconds(1);
         options.console = null;

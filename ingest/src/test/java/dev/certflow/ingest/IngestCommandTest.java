@@ -17,6 +17,9 @@ class IngestCommandTest {
 
     @Test
     void aBadConfigurationFailsAtStartNamingTheKey() throws Exception {
+        // secrets by reference, as anywhere (the command reads the process environment, so file: here)
+        Path clientId = Files.writeString(dir.resolve("client-id"), "pbx-id");
+        Path clientSecret = Files.writeString(dir.resolve("client-secret"), "planted-secret");
         Path file = dir.resolve("ingest.yaml");
         Files.writeString(file, """
                 kafka:
@@ -26,11 +29,11 @@ class IngestCommandTest {
                     - kind: yeastar
                       name: pbx-1
                       baseUrl: https://pbx.example.com
-                      clientId: literal-id
-                      clientSecret: literal-secret
+                      clientId: file:%s
+                      clientSecret: file:%s
                       zone: Europe/Berlin
                       pageSise: 10
-                """);
+                """.formatted(clientId, clientSecret));
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new IngestCommand());
         cmd.setErr(new PrintWriter(err));
@@ -40,7 +43,7 @@ class IngestCommandTest {
         });
         int code = cmd.execute("--config", file.toString());
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("ingest.sources[0].pageSise").doesNotContain("literal-secret");
+        assertThat(err.toString()).contains("ingest.sources[0].pageSise").doesNotContain("planted-secret");
     }
 
     @Test

@@ -103,7 +103,11 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.println("# ingest config for these sources (the simulator's own throwaway credentials)");
+        out.println("# credentials of these sources (the simulator's own, throwaway): set them where ingest runs");
+        String shared = credentialEnv == null ? null : System.getenv(credentialEnv);
+        simulator.credentials().forEach((variable, value) -> out.println("export " + variable + "="
+                + (value.equals(shared) ? "\"$" + credentialEnv + "\"" : "'" + value + "'")));
+        out.println("# ingest config for these sources");
         out.print(simulator.ingestYaml());
         out.flush();
         lifecycle.awaitShutdown();

@@ -106,7 +106,10 @@ public final class Simulator implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** The {@code ingest:} YAML section polling every simulated source (credentials inline: they are the simulator's own). */
+    /**
+     * The {@code ingest:} YAML section polling every simulated source. Credentials are references
+     * ({@code ${SIM_<NAME>_<KEY>}}, see {@link #credentials()}), as in any certflow configuration.
+     */
     public String ingestYaml() {
         StringBuilder sb = new StringBuilder("ingest:\n  sources:\n");
         for (SimulatedSource s : sources) {
@@ -115,7 +118,9 @@ public final class Simulator implements AutoCloseable {
             for (String key : keyOrder(s.kind())) {
                 String v = s.settings().get(key);
                 sb.append(", ").append(key).append(": ");
-                if (key.equals("departmentIds")) {
+                if (SimulatedSource.CREDENTIAL_KEYS.contains(key)) {
+                    sb.append("\"${").append(s.variable(key)).append("}\"");
+                } else if (key.equals("departmentIds")) {
                     sb.append('[').append(String.join(", ", v.split(","))).append(']');
                 } else if (key.equals("days") || key.equals("itemsPerPage") || key.equals("pageSize")) {
                     sb.append(v);
@@ -126,6 +131,13 @@ public final class Simulator implements AutoCloseable {
             sb.append("}\n");
         }
         return sb.toString();
+    }
+
+    /** Every credential {@link #ingestYaml()} refers to, by environment variable (the simulator's own, throwaway). */
+    public Map<String, String> credentials() {
+        Map<String, String> env = new LinkedHashMap<>();
+        sources.forEach(s -> env.putAll(s.credentials()));
+        return env;
     }
 
     private static List<String> keyOrder(String kind) {

@@ -52,10 +52,21 @@ class SimulateCommandTest {
             assertThat(out).contains("name: " + name + ",");
         }
         assertThat(out).containsPattern("- \\{kind: leegality, name: esign-main, baseUrl: http://127\\.0\\.0\\.1:\\d+/leegality/esign-main, "
-                + "token: \"[^\"]+\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\"}");
+                + "token: \"\\$\\{SIM_ESIGN_MAIN_TOKEN}\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\"}");
         assertThat(out).containsPattern("kind: smoxy, name: smoxy-initech, baseUrl: http://127\\.0\\.0\\.1:\\d+, organizationId: \"org-3\", "
-                + "token: \"[^\"]+\", authScheme: \"bearer\", itemsPerPage: 100}");
+                + "token: \"\\$\\{SIM_SMOXY_INITECH_TOKEN}\", authScheme: \"bearer\", itemsPerPage: 100}");
         assertThat(out).containsPattern("kind: yeastar, name: pbx-berlin, baseUrl: http://127\\.0\\.0\\.1:\\d+/yeastar/pbx-berlin, "
-                + "clientId: \"\\w{32}\", clientSecret: \"\\w{32}\", zone: \"Europe/Berlin\", pageSize: 100, userAgent: \"certflow/0.1\"}");
+                + "clientId: \"\\$\\{SIM_PBX_BERLIN_CLIENT_ID}\", clientSecret: \"\\$\\{SIM_PBX_BERLIN_CLIENT_SECRET}\", zone: \"Europe/Berlin\", "
+                + "pageSize: 100, userAgent: \"certflow/0.1\"}");
+        // no credential inline in the YAML; each one is exported once, before it
+        String yaml = out.substring(out.indexOf("ingest:\n"));
+        assertThat(out).containsPattern("export SIM_PBX_BERLIN_CLIENT_SECRET='\\w{32}'\n").containsPattern("export SIM_ESIGN_MAIN_TOKEN='[^']+'\n");
+        java.util.regex.Matcher exported = java.util.regex.Pattern.compile("export (SIM_\\w+)='([^']+)'").matcher(out);
+        int count = 0;
+        while (exported.find()) {
+            count++;
+            assertThat(yaml).contains("${" + exported.group(1) + "}").doesNotContain(exported.group(2));
+        }
+        assertThat(count).isEqualTo(1 + 3 + 3 * 2);
     }
 }

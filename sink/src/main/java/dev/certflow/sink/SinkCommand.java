@@ -10,15 +10,14 @@ import java.util.concurrent.Callable;
 
 /** {@code certflow sink --config FILE}: keeps the PostgreSQL views current and delivers alerts. */
 @Command(name = "sink", mixinStandardHelpOptions = true,
-        description = "Deliver alerts to on-call tooling and keep materialized views in PostgreSQL "
-                + "(with no sink.jdbcUrl an embedded PostgreSQL is started and its URL printed)")
+        description = "Deliver alerts to on-call tooling and keep materialized views in PostgreSQL (sink.jdbcUrl is required)")
 public class SinkCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions = new ConfigOptions();
 
     @Override
     public Integer call() throws Exception {
-        ServiceRunner.run(configOptions, "sink", SinkConfig.class, Topics.ALL,
+        ServiceRunner.run(configOptions, "sink", SinkConfig.class, Topics.ALL, (sink, tree) -> sink.requireDatabase("sink.", tree),
                 (kafka, sink, registry, ops, lifecycle) -> Sink.start(kafka, sink, registry, ops));
         return 0;
     }

@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * <pre>
  * sink:
- *   jdbcUrl: jdbc:postgresql://db:5432/certflow   # none: an embedded PostgreSQL is started
+ *   jdbcUrl: jdbc:postgresql://db:5432/certflow   # required by certflow sink; certflow local embeds one without it
  *   user: certflow
  *   password: ${CERTFLOW_DB_PASSWORD}
  *   channels:
@@ -28,11 +28,14 @@ import java.util.Set;
  * </pre>
  */
 public class SinkConfig implements Validated {
-    /** JDBC URL of the views database; null or empty starts an embedded PostgreSQL. */
+    /** The {@link #jdbcUrl} that starts a throwaway embedded PostgreSQL: the one-JVM mode ({@code certflow local}) only. */
+    public static final String EMBEDDED = "embedded";
+
+    /** JDBC URL of the views database; required by {@code certflow sink}; {@code certflow local} uses {@link #EMBEDDED} without one. */
     public String jdbcUrl;
     public String user = "postgres";
     public Secret password;
-    /** Port of the embedded PostgreSQL (0 = a free one); used only without {@link #jdbcUrl}. */
+    /** Port of the embedded PostgreSQL (0 = a free one); used only with {@code jdbcUrl: embedded}. */
     public int embeddedPostgresPort = 0;
     public int poolSize = 4;
     /** Base consumer group; the view writer uses {@code <topicPrefix><groupId>-views}, delivery {@code -delivery}. */
@@ -92,6 +95,22 @@ public class SinkConfig implements Validated {
             if (!names.add(c.name)) {
                 throw bad(prefix, tree, "channels[" + i + "].name", c.name, "channel names must be unique");
             }
+        }
+    }
+
+    /**
+     * What {@code certflow sink} needs besides {@link #validate}: a real database. A throwaway
+     * embedded one would lose the views at every restart, so only {@code certflow local} starts one.
+     */
+    public void requireDatabase(String prefix, ConfigTree tree) {
+        if (jdbcUrl == null || jdbcUrl.isBlank()) {
+            throw new ConfigException("missing required configuration key '" + prefix + "jdbcUrl'" + (tree == null ? "" : tree.from(prefix + "jdbcUrl"))
+                    + ": the JDBC URL of the views database, for example jdbc:postgresql://db:5432/certflow"
+                    + " (only certflow local starts an embedded PostgreSQL)");
+        }
+        if (EMBEDDED.equals(jdbcUrl)) {
+            throw bad(prefix, tree, "jdbcUrl", jdbcUrl, "an embedded PostgreSQL is for certflow local only; "
+                    + "certflow sink needs the JDBC URL of a real database, for example jdbc:postgresql://db:5432/certflow");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.certflow.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -11,8 +12,9 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 
 /**
- * The views database: a pooled connection to the configured PostgreSQL (or an embedded one when
- * no JDBC URL is configured), migrated with Flyway before anything reads or writes it.
+ * The views database: a pooled connection to the configured PostgreSQL (or an embedded one for
+ * {@code jdbcUrl: embedded}, which only {@code certflow local} sets), migrated with Flyway before
+ * anything reads or writes it.
  */
 public final class SinkDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkDatabase.class);
@@ -27,13 +29,20 @@ public final class SinkDatabase implements AutoCloseable {
         this.jdbcUrl = jdbcUrl;
     }
 
-    /** Connects (starting an embedded PostgreSQL when {@code sink.jdbcUrl} is empty) and migrates. */
+    /**
+     * Connects (starting an embedded PostgreSQL for {@link SinkConfig#EMBEDDED}) and migrates.
+     *
+     * @throws ConfigException without a JDBC URL, before anything starts
+     */
     public static SinkDatabase open(SinkConfig config) {
         EmbeddedPostgresServer embedded = null;
         String url = config.jdbcUrl;
         String user = config.user;
         String password = config.password == null ? null : config.password.reveal();
         if (url == null || url.isBlank()) {
+            config.requireDatabase("sink.", null);
+        }
+        if (SinkConfig.EMBEDDED.equals(url)) {
             embedded = EmbeddedPostgresServer.start(config.embeddedPostgresPort);
             url = embedded.jdbcUrl("postgres");
             user = EmbeddedPostgresServer.USER;

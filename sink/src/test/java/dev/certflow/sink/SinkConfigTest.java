@@ -80,4 +80,14 @@ class SinkConfigTest {
         assertThatThrownBy(() -> load("sink:\n  colour: blue\n", Map.of()).bind("sink", SinkConfig.class))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("sink.colour");
     }
+
+    @Test
+    void aSinkStartedInCodeWithoutAJdbcUrlFailsBeforeStartingAnything() {
+        SinkConfig config = new SinkConfig();
+        assertThatThrownBy(() -> SinkDatabase.open(config))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("missing required configuration key 'sink.jdbcUrl'");
+        config.jdbcUrl = " ";
+        assertThatThrownBy(() -> SinkDatabase.open(config))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("missing required configuration key 'sink.jdbcUrl'");
+    }
 }

@@ -26,15 +26,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link Sink#start} with no JDBC URL: an embedded PostgreSQL is started, migrated and its URL and
- * psql command printed; views and the console channel work end to end; {@code /ready} is up.
+ * {@link Sink#start} with {@code jdbcUrl: embedded} (what {@code certflow local} sets when no URL is
+ * configured): an embedded PostgreSQL is started, migrated and its URL and psql command printed;
+ * views and the console channel work end to end; {@code /ready} is up.
  */
 class SinkEmbeddedPostgresIntegrationTest {
     @Test
-    void startsAnEmbeddedPostgresWhenNoJdbcUrlIsConfigured() throws Exception {
+    void startsAnEmbeddedPostgresWhenAskedTo() throws Exception {
         KafkaSettings kafka = TestKafka.freshSettings("embedded");
         new TopicManager(kafka).ensure(Topics.ALL);
         SinkConfig config = new SinkConfig();
+        config.jdbcUrl = SinkConfig.EMBEDDED;
         config.groupId = TestKafka.uniqueId("sink");
         config.pollTimeout = Duration.ofMillis(100);
         ChannelConfig console = new ChannelConfig();

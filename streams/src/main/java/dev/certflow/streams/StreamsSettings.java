@@ -2,6 +2,7 @@ package dev.certflow.streams;
 
 import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.runtime.config.ReservedProperties;
 import dev.certflow.runtime.config.Validated;
 
 import java.time.Duration;
@@ -58,7 +59,7 @@ public class StreamsSettings implements Validated {
     /** Stream thread failures replaced within {@link #threadReplacementWindow} before the client shuts down. */
     public int maxThreadReplacements = 3;
     public Duration threadReplacementWindow = Duration.ofMinutes(10);
-    /** Extra Kafka Streams properties, passed through as they are. */
+    /** Extra Kafka Streams properties, passed through as they are (except the ones certflow sets itself: {@link ReservedProperties}). */
     public Map<String, String> properties = new LinkedHashMap<>();
 
     /** One override: matches a tenant, a source instance name, or both. */
@@ -107,6 +108,7 @@ public class StreamsSettings implements Validated {
         if (applicationServer != null && !applicationServer.matches("[^:/\\s]+:\\d{1,5}")) {
             throw bad(prefix + "applicationServer", applicationServer, tree, "must be host:port");
         }
+        ReservedProperties.check(prefix + "properties", properties, tree);
     }
 
     private static void checkDays(String key, List<Integer> days, ConfigTree tree) {

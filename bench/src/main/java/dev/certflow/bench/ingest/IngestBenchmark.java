@@ -12,9 +12,11 @@ import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.TopicSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,7 +42,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * measured in the same run: a plain idempotent acks=all producer sending the same number of records
  * of the same key and value size as the certificate records ingest wrote.
  *
- * <p>Args: {@code [certificates=20000] [pageSize=500] [rounds=3] [bootstrapServers|embedded]}.
+ * <p>Also printed: the bytes the certificate records take on the broker, which is what the
+ * producers' compression ({@code kafka.compressionType}) buys.
+ *
+ * <p>Args: {@code [certificates=20000] [pageSize=500] [rounds=3] [bootstrapServers|embedded] [compressionType=gzip]}.
  */
 public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
@@ -48,14 +53,16 @@ public final class IngestBenchmark {
         int pageSize = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String bootstrap = args.length > 3 ? args[3] : "embedded";
+        String compression = args.length > 4 ? args[4] : new KafkaSettings().compressionType;
 
         EmbeddedKafkaBroker broker = "embedded".equals(bootstrap) ? EmbeddedKafkaBroker.start() : null;
         String servers = broker != null ? broker.bootstrapServers() : bootstrap;
         HttpServer stub = yeastarStub(n, pageSize);
         String base = "http://127.0.0.1:" + stub.getAddress().getPort();
-        System.out.printf(Locale.ROOT, "ingest benchmark: %d Yeastar certificates, pages of %d, %d rounds, broker %s, %d cores%n",
-                n, pageSize, rounds, broker != null ? "embedded " + servers : servers, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "ingest benchmark: %d Yeastar certificates, pages of %d, %d rounds, broker %s, compression %s, %d cores%n",
+                n, pageSize, rounds, broker != null ? "embedded " + servers : servers, compression, Runtime.getRuntime().availableProcessors());
         double[] first = new double[rounds];
+        double[] bytesPerCertificate = new double[rounds];
         double[] repoll = new double[rounds];
         double[] baseline = new double[rounds];
         try {
@@ -65,6 +72,7 @@ public final class IngestBenchmark {
                 String id = "bench-ingest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
                 kafka.schemaRegistryUrl = "mock://" + id;
                 kafka.topicPrefix = id + ".";
+                kafka.compressionType = compression;
                 new TopicManager(kafka).ensure(Ingest.TOPICS);
                 String baselineTopic = id + ".baseline";
                 // created now so its leaders are settled long before the baseline runs
@@ -79,10 +87,12 @@ public final class IngestBenchmark {
                     first[r] = n / seconds(p1.took());
                     repoll[r] = n / seconds(p2.took());
                     sizes = recordSizes(kafka, kafka.topics().certificates().name());
+                    bytesPerCertificate[r] = (double) logBytes(kafka, kafka.topics().certificates().name()) / n;
                 }
                 baseline[r] = rawProducer(kafka, baselineTopic, n, (int) sizes[0], (int) sizes[1]);
-                System.out.printf(Locale.ROOT, "round %d: first poll %,.0f cert/s, re-poll %,.0f cert/s, baseline raw producer %,.0f rec/s (key %d B, value %d B)%n",
-                        r + 1, first[r], repoll[r], baseline[r], sizes[0], sizes[1]);
+                System.out.printf(Locale.ROOT, "round %d: first poll %,.0f cert/s, re-poll %,.0f cert/s, baseline raw producer %,.0f rec/s "
+                                + "(key %d B, value %d B; on the broker %.0f B per certificate record)%n",
+                        r + 1, first[r], repoll[r], baseline[r], sizes[0], sizes[1], bytesPerCertificate[r]);
             }
         } finally {
             stub.stop(0);
@@ -94,7 +104,8 @@ public final class IngestBenchmark {
         double p = median(repoll);
         double b = median(baseline);
         System.out.printf(Locale.ROOT, "RESULT median: ingest first poll %,.0f certificates/s normalised+published; re-poll (unchanged) %,.0f certificates/s; "
-                + "baseline raw producer %,.0f records/s; ratio ingest/baseline %.2f%n", f, p, b, f / b);
+                + "baseline raw producer %,.0f records/s; ratio ingest/baseline %.2f; compression %s: %.0f bytes per certificate on the broker%n",
+                f, p, b, f / b, compression, median(bytesPerCertificate));
     }
 
     static IngestConfig config(String base, int pageSize) {
@@ -150,6 +161,24 @@ public final class IngestBenchmark {
             }
         }
         return new long[]{keys / Math.max(1, count), values / Math.max(1, count)};
+    }
+
+    /** Bytes a topic's partitions take in the brokers' logs (batches as the producers compressed them). */
+    static long logBytes(KafkaSettings kafka, String topic) throws Exception {
+        try (Admin admin = Admin.create(kafka.admin("bench-log-size"))) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+            long bytes = 0;
+            for (var dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+                for (var dir : dirs.values()) {
+                    for (var replica : dir.replicaInfos().entrySet()) {
+                        if (replica.getKey().topic().equals(topic)) {
+                            bytes += replica.getValue().size();
+                        }
+                    }
+                }
+            }
+            return bytes;
+        }
     }
 
     /** Records per second of an idempotent acks=all producer (the same client settings ingest uses, minus transactions). */

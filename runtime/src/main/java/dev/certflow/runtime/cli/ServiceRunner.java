@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * What every long-running service command does: load and check the configuration (one file for
@@ -33,11 +34,21 @@ public final class ServiceRunner {
     /** Runs until stopped; {@code section} is bound to {@code type} and handed to the starter. */
     public static <T> void run(ConfigOptions options, String section, Class<T> type, Collection<TopicSpec> topics, Starter<T> starter)
             throws Exception {
+        run(options, section, type, topics, (settings, tree) -> { }, starter);
+    }
+
+    /**
+     * As {@link #run(ConfigOptions, String, Class, Collection, Starter)}, with a check of what this
+     * command needs of its section (beyond what every command checks), run before anything connects.
+     */
+    public static <T> void run(ConfigOptions options, String section, Class<T> type, Collection<TopicSpec> topics,
+                               BiConsumer<T, ConfigTree> check, Starter<T> starter) throws Exception {
         ConfigTree tree = options.load();
         tree.requireOnlySections(SECTIONS);
         KafkaSettings kafka = tree.bind("kafka", KafkaSettings.class);
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         T settings = tree.bind(section, type);
+        check.accept(settings, tree);
         new TopicManager(kafka).ensure(topics);
         try (Lifecycle lifecycle = new Lifecycle()) {
             PrometheusMeterRegistry registry = OpsServer.newRegistry();

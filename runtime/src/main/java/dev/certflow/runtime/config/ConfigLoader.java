@@ -42,6 +42,8 @@ public final class ConfigLoader {
     private static final Set<String> KAFKA_LAUNCHER_ENV = Set.of("KAFKA_HOME", "KAFKA_DEBUG", "KAFKA_LOG_DIR",
             "KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_LOG4J_OPTS",
             "KAFKA_JMX_OPTS", "KAFKA_CLUSTER_ID", "KAFKA_VERSION");
+    /** Maps whose keys are Kafka property names, which contain dots: the rest of a path under one is one key. */
+    private static final List<String> PROPERTY_MAPS = List.of("kafka.properties.", "streams.properties.");
 
     private ConfigLoader() {
     }
@@ -134,7 +136,11 @@ public final class ConfigLoader {
 
     /** {@code a.0.b} to {@code a[0].b}, the form binding errors use. */
     private static String bracketed(String path) {
-        return path.startsWith("kafka.properties.") ? path : path.replaceAll("\\.(\\d+)(?=\\.|$)", "[$1]");
+        return propertyMap(path) != null ? path : path.replaceAll("\\.(\\d+)(?=\\.|$)", "[$1]");
+    }
+
+    private static String propertyMap(String path) {
+        return PROPERTY_MAPS.stream().filter(m -> path.startsWith(m) && path.length() > m.length()).findFirst().orElse(null);
     }
 
     /** {@code KAFKA__BOOTSTRAP_SERVERS} to {@code kafka.bootstrapServers}. */
@@ -162,8 +168,8 @@ public final class ConfigLoader {
 
     /**
      * Sets a dotted path to a text value, creating objects on the way. A numeric segment indexes an
-     * array. Under {@code kafka.properties} the rest of the path is one key, since Kafka's own keys
-     * contain dots.
+     * array. Under {@code kafka.properties} and {@code streams.properties} the rest of the path is
+     * one key, since Kafka's own keys contain dots.
      */
     static void set(ObjectNode root, String path, String value) {
         String[] parts = splitPath(path);
@@ -183,9 +189,10 @@ public final class ConfigLoader {
 
     private static String[] splitPath(String path) {
         String normalised = path.replaceAll("\\[(\\d+)]", ".$1");
-        String marker = "kafka.properties.";
-        if (normalised.startsWith(marker) && normalised.length() > marker.length()) {
-            return new String[]{"kafka", "properties", normalised.substring(marker.length())};
+        String map = propertyMap(normalised);
+        if (map != null) {
+            String[] parts = map.split("\\.");
+            return new String[]{parts[0], parts[1], normalised.substring(map.length())};
         }
         return normalised.split("\\.");
     }

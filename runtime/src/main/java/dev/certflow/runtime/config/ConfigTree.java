@@ -1,5 +1,7 @@
 package dev.certflow.runtime.config;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -10,17 +12,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -76,6 +82,8 @@ public final class ConfigTree {
             String key = join(path, pathOf(e));
             throw new ConfigException("unknown configuration key '" + key + "'" + from(key)
                     + "; known keys here: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+        } catch (InvalidTypeIdException e) {
+            throw typeIdProblem(join(path, pathOf(e)), e);
         } catch (InvalidFormatException e) {
             String key = join(path, pathOf(e));
             throw new ConfigException("bad value '" + e.getValue() + "' for configuration key '" + key + "'" + from(key)
@@ -87,10 +95,12 @@ public final class ConfigTree {
         } catch (JsonMappingException e) {
             String key = join(path, pathOf(e));
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof BadValue bad) {
+                // the deserializer sees only its own value: name the full key and where it came from here
+                throw new ConfigException(bad.message("'" + key + "'" + from(key)));
+            }
             if (cause instanceof ConfigException ce) {
-                // the deserializer knows only the path inside this section: name the full key
-                String inner = pathOf(e);
-                throw new ConfigException(inner.isEmpty() ? ce.getMessage() : ce.getMessage().replace("'" + inner + "'", "'" + key + "'"));
+                throw ce;
             }
             throw new ConfigException("bad value for configuration key '" + key + "'" + from(key) + ": " + cause.getMessage());
         } catch (IOException e) {
@@ -112,7 +122,11 @@ public final class ConfigTree {
         });
     }
 
-    /** The configuration as YAML with every secret masked, for {@code --print-config}. */
+    /**
+     * The configuration as YAML that loads back unchanged: every secret as its reference
+     * ({@code ${VAR}} or {@code file:...}, never its value), polymorphic sections with their
+     * {@code kind} key. For {@code certflow config}.
+     */
     public String printMasked(Object bound) {
         try {
             return mapper.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(bound);
@@ -125,6 +139,43 @@ public final class ConfigTree {
     public String from(String key) {
         String origin = origins.get(key);
         return origin == null ? "" : " (from " + origin + ")";
+    }
+
+    /** An unknown or missing {@code kind} (the type property of a polymorphic section such as a source). */
+    private ConfigException typeIdProblem(String at, InvalidTypeIdException e) {
+        Class<?> base = e.getBaseType() == null ? null : e.getBaseType().getRawClass();
+        JsonTypeInfo info = base == null ? null : base.getAnnotation(JsonTypeInfo.class);
+        JsonSubTypes subTypes = base == null ? null : base.getAnnotation(JsonSubTypes.class);
+        String property = info == null || info.property().isEmpty() ? "kind" : info.property();
+        List<String> valid = subTypes == null ? List.of()
+                : Arrays.stream(subTypes.value()).map(JsonSubTypes.Type::name).sorted().toList();
+        String key = at + "." + property;
+        String kinds = valid.isEmpty() ? "" : "; valid " + property + "s: " + String.join(", ", valid);
+        if (e.getTypeId() == null) {
+            return new ConfigException("missing required configuration key '" + key + "'" + kinds);
+        }
+        return new ConfigException("bad value '" + e.getTypeId() + "' for configuration key '" + key + "'" + from(key)
+                + ": unknown " + property + kinds + didYouMean(Suggestions.nearest(e.getTypeId(), valid)));
+    }
+
+    private static String didYouMean(List<String> nearest) {
+        return nearest.isEmpty() ? "" : "; did you mean " + String.join(" or ", nearest) + "?";
+    }
+
+    /**
+     * Thrown by this package's deserializers, which see only their own value: a message with
+     * {@link #KEY} where {@link #bind} puts the full key and its origin. Never carries a secret.
+     */
+    static final class BadValue extends RuntimeException {
+        static final String KEY = "{key}";
+
+        BadValue(String message) {
+            super(message, null, false, false);
+        }
+
+        String message(String keyAndOrigin) {
+            return getMessage().replace(KEY, keyAndOrigin);
+        }
     }
 
     private static String rootCause(Throwable e) {
@@ -169,7 +220,7 @@ public final class ConfigTree {
                 try {
                     return Durations.parse(text);
                 } catch (IllegalArgumentException e) {
-                    throw InvalidFormatException.from(p, e.getMessage(), text, Duration.class);
+                    throw new BadValue("bad value '" + text + "' for configuration key " + BadValue.KEY + ": " + e.getMessage());
                 }
             }
         });
@@ -180,7 +231,9 @@ public final class ConfigTree {
                 try {
                     return ZoneId.of(text);
                 } catch (RuntimeException e) {
-                    throw InvalidFormatException.from(p, "'" + text + "' is not a time zone id (for example Europe/Berlin or UTC)", text, ZoneId.class);
+                    List<String> nearest = Suggestions.nearestZones(text);
+                    throw new BadValue("bad value '" + text + "' for configuration key " + BadValue.KEY + ": not an IANA time zone id"
+                            + (nearest.isEmpty() ? " (for example Europe/Berlin, America/New_York or UTC)" : Suggestions.hint(nearest)));
                 }
             }
         });
@@ -189,15 +242,14 @@ public final class ConfigTree {
             @SuppressWarnings("unchecked")
             public Secret deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                 Map<String, String> env = (Map<String, String>) ctxt.getAttribute(ENV_ATTRIBUTE);
-                String path = p.getParsingContext().pathAsPointer().toString().replace('/', '.');
-                return Secret.resolve(p.getValueAsString(), env == null ? System.getenv() : env, path.startsWith(".") ? path.substring(1) : path);
+                return Secret.resolve(p.getValueAsString(), env == null ? System.getenv() : env);
             }
         });
         module.addSerializer(Secret.class, new com.fasterxml.jackson.databind.JsonSerializer<>() {
             @Override
             public void serialize(Secret value, com.fasterxml.jackson.core.JsonGenerator gen,
                                   com.fasterxml.jackson.databind.SerializerProvider serializers) throws IOException {
-                gen.writeString(Secret.MASK + " (" + value.reference() + ")");
+                gen.writeString(value.reference()); // ${VAR} or file:..., so the printed configuration loads back
             }
         });
         module.addSerializer(Duration.class, new com.fasterxml.jackson.databind.JsonSerializer<>() {
@@ -207,7 +259,8 @@ public final class ConfigTree {
                 gen.writeString(value.toString());
             }
         });
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        // a source prints its type as a "kind:" key, as it is written, not as a YAML tag (!<leegality>) that loading rejects
+        ObjectMapper mapper = new ObjectMapper(YAMLFactory.builder().disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID).build());
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(module);
         mapper.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

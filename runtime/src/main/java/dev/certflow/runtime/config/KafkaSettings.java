@@ -5,14 +5,19 @@ import dev.certflow.schemas.registry.SchemaRegistryClients;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The {@code kafka} section every command shares: where the brokers and the schema registry are,
- * the topic name prefix, and client properties passed straight to Kafka ({@code properties},
- * also set by {@code KAFKA_*} environment variables).
+ * the topic name prefix, the producers' compression, and client properties passed straight to
+ * Kafka ({@code properties}, also set by {@code KAFKA_*} environment variables) except the ones
+ * certflow's guarantees depend on ({@link ReservedProperties}).
  */
 public class KafkaSettings implements Validated {
+    /** Codecs Kafka producers can write; only {@code none} and {@code gzip} are read by every client without optional codec packages. */
+    public static final List<String> COMPRESSION_TYPES = List.of("none", "gzip", "snappy", "lz4", "zstd");
+
     /** Bootstrap servers; {@code embedded} starts the in-JVM broker (the one-JVM mode only). */
     public String bootstrapServers = "localhost:9092";
     /** {@code http(s)://...}, {@code mock://scope}, or {@code embedded} for the in-JVM registry. */
@@ -26,6 +31,11 @@ public class KafkaSettings implements Validated {
     public short replicationFactor = -1;
     /** Create missing topics at start (otherwise only check them). */
     public boolean createTopics = true;
+    /**
+     * Compression of every producer certflow runs, Kafka Streams' included. gzip: every mainstream
+     * client (kafkajs, librdkafka, kafka-python, Sarama) decodes it without an optional codec.
+     */
+    public String compressionType = "gzip";
     /** Extra Kafka client properties, for example security.protocol. */
     public Map<String, String> properties = new LinkedHashMap<>();
 
@@ -40,6 +50,12 @@ public class KafkaSettings implements Validated {
         if (partitions < 0) {
             throw new ConfigException("bad value '" + partitions + "' for configuration key '" + prefix + "partitions'" + tree.from(prefix + "partitions") + ": must be 0 or more");
         }
+        if (!COMPRESSION_TYPES.contains(compressionType)) {
+            throw new ConfigException("bad value '" + compressionType + "' for configuration key '" + prefix + "compressionType'"
+                    + tree.from(prefix + "compressionType") + ": must be one of " + String.join(", ", COMPRESSION_TYPES)
+                    + " (none and gzip are the ones every Kafka client reads without optional codecs)");
+        }
+        ReservedProperties.check(prefix + "properties", properties, tree);
     }
 
     /** Settings common to every client: bootstrap servers plus the pass-through properties. */
@@ -50,27 +66,28 @@ public class KafkaSettings implements Validated {
         return props;
     }
 
-    /** An idempotent, acks=all producer. */
+    /** An idempotent, acks=all producer compressing with {@link #compressionType}. */
     public Map<String, Object> producer(String clientId) {
         Map<String, Object> props = new HashMap<>();
         props.put("client.id", clientId);
+        props.put("linger.ms", "5");
+        props.putAll(common());
+        // after the pass-through properties: validation refuses these there, and code-built settings must not win either
         props.put("acks", "all");
         props.put("enable.idempotence", "true");
-        props.put("linger.ms", "5");
-        props.put("compression.type", "lz4");
-        props.putAll(common());
+        props.put("compression.type", compressionType);
         return props;
     }
 
     /** A read_committed consumer with manual commits. */
     public Map<String, Object> consumer(String groupId, String clientId) {
         Map<String, Object> props = new HashMap<>();
-        props.put("group.id", groupId);
         props.put("client.id", clientId);
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", "false");
         props.put("auto.offset.reset", "earliest");
         props.putAll(common());
+        props.put("group.id", groupId);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
         return props;
     }
 

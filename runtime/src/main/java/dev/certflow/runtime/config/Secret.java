@@ -9,10 +9,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A credential from configuration. Written in YAML as {@code ${ENV_VAR}} (read from the
- * environment), {@code file:/path} (the file's content, trailing newline removed) or, for tests
- * only, a literal. {@link #toString()} never shows the value, and every revealed value is
- * registered with {@link SecretRegistry} so log output masks it as defence in depth.
+ * A credential from configuration. Written (in the file, an environment variable or a
+ * {@code --set} flag) as {@code ${ENV_VAR}} (read from the environment) or {@code file:/path} (the
+ * file's content, trailing newline removed); a value written inline is refused at start.
+ * {@link #toString()} never shows the value, {@link #reference()} is what the configuration
+ * said and prints back loadably, and every revealed value is registered with
+ * {@link SecretRegistry} so log output masks it as defence in depth.
  */
 public final class Secret {
     private static final Pattern ENV_REF = Pattern.compile("^\\$\\{([A-Za-z_][A-Za-z0-9_]*)}$");
@@ -27,16 +29,16 @@ public final class Secret {
         SecretRegistry.register(value);
     }
 
-    /** A literal secret (tests, generated values). */
+    /** A secret built in code (tests, generated values); configuration never makes one. It prints as {@link #MASK}. */
     public static Secret of(String value) {
-        return new Secret(Objects.requireNonNull(value, "secret value"), "literal");
+        return new Secret(Objects.requireNonNull(value, "secret value"), null);
     }
 
     /**
-     * Resolves a reference. {@code path} names the config key for error messages; the value itself
-     * is never put in an error.
+     * Resolves a reference from configuration. Messages carry {@link ConfigTree.BadValue#KEY} where
+     * the binder names the key; they never carry the value.
      */
-    public static Secret resolve(String text, Map<String, String> env, String path) {
+    static Secret resolve(String text, Map<String, String> env) {
         if (text == null) {
             return null;
         }
@@ -45,7 +47,8 @@ public final class Secret {
             String name = m.group(1);
             String v = env.get(name);
             if (v == null) {
-                throw new ConfigException("secret '" + path + "' refers to environment variable " + name + ", which is not set");
+                throw new ConfigTree.BadValue("secret " + ConfigTree.BadValue.KEY + " refers to environment variable " + name
+                        + ", which is not set");
             }
             return new Secret(v, "${" + name + "}");
         }
@@ -55,10 +58,12 @@ public final class Secret {
                 String v = Files.readString(file).replaceAll("\\r?\\n$", "");
                 return new Secret(v, "file:" + file);
             } catch (IOException e) {
-                throw new ConfigException("secret '" + path + "' refers to file " + file + ", which cannot be read: " + e.getClass().getSimpleName());
+                throw new ConfigTree.BadValue("secret " + ConfigTree.BadValue.KEY + " refers to file " + file
+                        + ", which cannot be read: " + e.getClass().getSimpleName());
             }
         }
-        return new Secret(text, "literal");
+        throw new ConfigTree.BadValue("configuration key " + ConfigTree.BadValue.KEY + " holds a secret written inline, and secrets "
+                + "are never inline: write ${ENV_VAR} to read it from an environment variable or file:/path to read it from a file");
     }
 
     /** The secret's value; pass it only to the request that needs it. */
@@ -66,9 +71,12 @@ public final class Secret {
         return value;
     }
 
-    /** Where the value came from ({@code ${VAR}}, {@code file:...} or {@code literal}), safe to print. */
+    /**
+     * What the configuration said ({@code ${VAR}} or {@code file:...}), safe to print and loadable
+     * again; {@link #MASK} for a secret built in code.
+     */
     public String reference() {
-        return reference;
+        return reference == null ? MASK : reference;
     }
 
     @Override

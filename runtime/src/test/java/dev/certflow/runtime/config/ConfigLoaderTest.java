@@ -1,5 +1,9 @@
 package dev.certflow.runtime.config;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +43,28 @@ class ConfigLoaderTest {
     public static class Item {
         public String kind;
         public String baseUrl;
+        public Secret token;
+    }
+
+    /** A polymorphic section shaped like ingest's sources. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "kind")
+    @JsonSubTypes({@JsonSubTypes.Type(value = Http.class, name = "http"), @JsonSubTypes.Type(value = Ftp.class, name = "ftp")})
+    public abstract static class Endpoint {
+        public String name;
+        public Secret token;
+    }
+
+    public static class Http extends Endpoint {
+        public ZoneId zone = ZoneId.of("UTC");
+    }
+
+    public static class Ftp extends Endpoint {
+        public int port = 21;
+    }
+
+    public static class Endpoints {
+        public List<Endpoint> endpoints = new ArrayList<>();
+        public Duration timeout = Duration.ofSeconds(5);
     }
 
     private Path yaml(String text) throws IOException {
@@ -159,7 +185,7 @@ class ConfigLoaderTest {
         assertThat(o.token.reveal()).isEqualTo(canary + "-file");
         assertThat(s.token.toString()).doesNotContain(canary);
         String printed = tree.printMasked(Map.of("sample", s, "other", o));
-        assertThat(printed).doesNotContain(canary).contains("${SAMPLE_TOKEN}").contains("******");
+        assertThat(printed).doesNotContain(canary).contains("\"${SAMPLE_TOKEN}\"").contains("\"file:" + secretFile + "\"");
         assertThat(SecretRegistry.mask("token=" + canary)).isEqualTo("token=******");
     }
 
@@ -175,5 +201,165 @@ class ConfigLoaderTest {
     void envNamesMapToCamelCasePaths() {
         assertThat(ConfigLoader.envPath("KAFKA__BOOTSTRAP_SERVERS")).isEqualTo("kafka.bootstrapServers");
         assertThat(ConfigLoader.envPath("INGEST__SOURCES__2__POLL_INTERVAL")).isEqualTo("ingest.sources.2.pollInterval");
+    }
+
+    @Test
+    void literalSecretsAreRefusedInEveryLayerNamingTheKeyButNotTheValue() throws IOException {
+        String canary = "CANARY-inline-4e1d";
+        Path file = yaml("sample:\n  name: x\n  token: " + canary + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()).bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'sample.token' (from file " + file + ")")
+                .hasMessageContaining("inline").hasMessageContaining("${ENV_VAR}").hasMessageContaining("file:/path")
+                .message().doesNotContain(canary);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("sample.name=x", "sample.token=" + canary)).bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'sample.token' (from flag --set sample.token)")
+                .message().doesNotContain(canary);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("CERTFLOW_SAMPLE__NAME", "x", "CERTFLOW_SAMPLE__TOKEN", canary), List.of())
+                .bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'sample.token' (from environment variable CERTFLOW_SAMPLE__TOKEN)")
+                .message().doesNotContain(canary);
+        // the environment layer may carry a reference like every other layer
+        Sample fromEnv = ConfigLoader.load(null, Map.of("CERTFLOW_SAMPLE__NAME", "x", "CERTFLOW_SAMPLE__TOKEN", "${TOKEN_VAR}", "TOKEN_VAR", canary),
+                List.of()).bind("sample", Sample.class);
+        assertThat(fromEnv.token.reveal()).isEqualTo(canary);
+        assertThat(fromEnv.token.reference()).isEqualTo("${TOKEN_VAR}");
+    }
+
+    @Test
+    void secretErrorsSpellKeysLikeEveryOtherError() throws IOException {
+        Path file = yaml("sample:\n  name: x\n  items:\n    - kind: a\n    - kind: b\n      token: ${NOT_SET_ANYWHERE}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()).bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("secret 'sample.items[1].token' (from file " + file + ") refers to environment variable NOT_SET_ANYWHERE, which is not set");
+        Path polymorphic = yaml("endpoints:\n  - kind: ftp\n    name: a\n    token: file:" + dir.resolve("missing.txt") + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(polymorphic, Map.of(), List.of()).bind("", Endpoints.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("secret 'endpoints[0].token' (from file " + polymorphic + ") refers to file " + dir.resolve("missing.txt"));
+        // a key set from the environment carries the same spelling
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("CERTFLOW_SAMPLE__NAME", "x", "CERTFLOW_SAMPLE__ITEMS__0__TOKEN", "${NOPE}"), List.of())
+                .bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("secret 'sample.items[0].token' (from environment variable CERTFLOW_SAMPLE__ITEMS__0__TOKEN)");
+    }
+
+    @Test
+    void anUnknownOrMissingKindNamesTheKindKeyTheValueAndTheValidKinds() throws IOException {
+        Path file = yaml("endpoints:\n  - kind: http\n    name: a\n  - kind: ftpp\n    name: b\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()).bind("", Endpoints.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("bad value 'ftpp' for configuration key 'endpoints[1].kind' (from file " + file
+                        + "): unknown kind; valid kinds: ftp, http; did you mean ftp?");
+        Path missing = yaml("endpoints:\n  - name: a\n");
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), List.of()).bind("", Endpoints.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("missing required configuration key 'endpoints[0].kind'; valid kinds: ftp, http");
+    }
+
+    @Test
+    void aZoneThatIsNotAnIanaIdSuggestsTheNearest() throws IOException {
+        Path file = yaml("sample:\n  name: x\n  zone: America/NewYork\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()).bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("bad value 'America/NewYork' for configuration key 'sample.zone' (from file " + file
+                        + "): not an IANA time zone id; nearest: America/New_York");
+        assertThat(Suggestions.nearestZones("Berlin")).containsExactly("Europe/Berlin");
+        assertThat(Suggestions.nearestZones("asia/kolkatta")).containsExactly("Asia/Kolkata");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("sample.name=x", "sample.zone=Mars/Olympus")).bind("sample", Sample.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'Mars/Olympus'").hasMessageContaining("'sample.zone' (from flag --set sample.zone)")
+                .hasMessageContaining("not an IANA time zone id (for example");
+    }
+
+    @Test
+    void printedConfigurationLoadsBackUnchanged() throws IOException {
+        Path tokenFile = dir.resolve("ftp-token");
+        Files.writeString(tokenFile, "ftp-CANARY\n");
+        Path file = yaml("""
+                endpoints:
+                  - name: web
+                    kind: http
+                    token: ${HTTP_TOKEN}
+                    zone: Asia/Kolkata
+                  - kind: ftp
+                    name: files
+                    token: file:%s
+                    port: 2121
+                timeout: 30s
+                """.formatted(tokenFile));
+        Map<String, String> env = Map.of("HTTP_TOKEN", "http-CANARY");
+        ConfigTree tree = ConfigLoader.load(file, env, List.of());
+        String printed = tree.printMasked(tree.bind("", Endpoints.class));
+        assertThat(printed).doesNotContain("CANARY").doesNotContain("!<").contains("kind: \"http\"").contains("\"${HTTP_TOKEN}\"");
+
+        Path again = dir.resolve("printed.yaml");
+        Files.writeString(again, printed);
+        ConfigTree reloaded = ConfigLoader.load(again, env, List.of());
+        Endpoints e = reloaded.bind("", Endpoints.class);
+        assertThat(e.endpoints.get(1).token.reveal()).isEqualTo("ftp-CANARY");
+        assertThat(((Ftp) e.endpoints.get(1)).port).isEqualTo(2121);
+        assertThat(reloaded.printMasked(e)).isEqualTo(printed);
+    }
+
+    @Test
+    void kafkaPropertiesCertflowReliesOnAreRefusedNamingKeyOriginAndWhy() throws IOException {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("KAFKA_ISOLATION_LEVEL", "read_uncommitted"), List.of()).bind("kafka", KafkaSettings.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("configuration key 'kafka.properties.isolation.level' (from environment variable KAFKA_ISOLATION_LEVEL) "
+                        + "may not be set (value 'read_uncommitted'): certflow sets isolation.level itself: ")
+                .hasMessageContaining("read_committed");
+        Path file = yaml("kafka:\n  properties:\n    enable.auto.commit: \"true\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()).bind("kafka", KafkaSettings.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'kafka.properties.enable.auto.commit' (from file " + file + ")");
+        for (String key : List.of("enable.idempotence", "transactional.id", "acks", "group.id", "processing.guarantee", "application.id",
+                "compression.type", "default.deserialization.exception.handler", "deserialization.exception.handler",
+                "processing.exception.handler", "production.exception.handler", "default.production.exception.handler",
+                "producer.enable.idempotence", "main.consumer.isolation.level")) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("kafka.properties." + key + "=x")).bind("kafka", KafkaSettings.class))
+                    .as(key).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("'kafka.properties." + key + "' (from flag --set kafka.properties." + key + ")");
+        }
+        // everything else passes through
+        KafkaSettings ok = ConfigLoader.load(null, Map.of("KAFKA_SECURITY_PROTOCOL", "SSL"), List.of("kafka.properties.linger.ms=20",
+                "kafka.properties.auto.offset.reset=latest")).bind("kafka", KafkaSettings.class);
+        assertThat(ok.producer("p")).containsEntry("linger.ms", "20").containsEntry("security.protocol", "SSL");
+        assertThat(ok.consumer("g", "c")).containsEntry("auto.offset.reset", "latest");
+    }
+
+    @Test
+    void settingsBuiltInCodeCannotOverrideTheGuaranteesEither() {
+        KafkaSettings kafka = new KafkaSettings();
+        kafka.properties.put("enable.idempotence", "false");
+        kafka.properties.put("isolation.level", "read_uncommitted");
+        kafka.properties.put("group.id", "shared");
+        assertThat(kafka.producer("p")).containsEntry("enable.idempotence", "true").containsEntry("acks", "all");
+        assertThat(kafka.consumer("g", "c")).containsEntry("isolation.level", "read_committed").containsEntry("group.id", "g")
+                .containsEntry("enable.auto.commit", "false");
+    }
+
+    @Test
+    void everyProducerCompressesWithACodecEveryClientReads() {
+        KafkaSettings defaults = ConfigLoader.load(null, Map.of(), List.of()).bind("kafka", KafkaSettings.class);
+        assertThat(defaults.compressionType).isEqualTo("gzip");
+        assertThat(new ProducerConfig(withSerdes(defaults.producer("p"))).getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)).isEqualTo("gzip");
+        KafkaSettings none = ConfigLoader.load(null, Map.of("CERTFLOW_KAFKA__COMPRESSION_TYPE", "none"), List.of()).bind("kafka", KafkaSettings.class);
+        assertThat(new ProducerConfig(withSerdes(none.producer("p"))).getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)).isEqualTo("none");
+        assertThat(new ConsumerConfig(withSerdes(none.consumer("g", "c"))).getString(ConsumerConfig.ISOLATION_LEVEL_CONFIG))
+                .isEqualTo("read_committed");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("kafka.compressionType=brotli")).bind("kafka", KafkaSettings.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("bad value 'brotli' for configuration key 'kafka.compressionType' (from flag --set kafka.compressionType): "
+                        + "must be one of none, gzip, snappy, lz4, zstd");
+    }
+
+    /** The client settings plus the serdes certflow passes as objects, so Kafka's own config class can read them. */
+    private static Map<String, Object> withSerdes(Map<String, Object> props) {
+        Map<String, Object> p = new java.util.HashMap<>(props);
+        p.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class);
+        p.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class);
+        p.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+        p.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+        return p;
     }
 }
