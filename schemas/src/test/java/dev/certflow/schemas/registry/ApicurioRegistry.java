@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Apicurio Registry (Apache-2.0, written by nobody here) serving the Confluent API at
  * {@code /apis/ccompat/v7}: a real, independent registry for integration tests. It runs as a
- * separate process from the copy Maven unpacks into {@code schemas/target/apicurio} (system property
+ * separate process from the copy the parent POM unpacks into {@code target/apicurio} (system property
  * {@value #HOME_PROPERTY}), on free loopback ports, with in-memory storage; its output goes to
  * {@code target/apicurio-logs/NAME.log}. {@link #close()} stops it by its PID: SIGTERM, then a
  * forced kill after a deadline; a shutdown hook kills it if the test JVM exits first.
@@ -249,8 +249,8 @@ public final class ApicurioRegistry implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no Apicurio Registry at " + home + " (system property " + HOME_PROPERTY
-                + "): the schemas module unpacks it in pre-integration-test, so run `mvn verify` on the whole build"
-                + " or with -pl <module> -am");
+                + "): the parent POM unpacks it in pre-integration-test, so run `mvn verify` from the top directory,"
+                + " for one module with -pl <module> -am");
     }
 
     private static int[] freePorts(int n) {
