@@ -2,28 +2,18 @@ package dev.certflow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
-import dev.certflow.runtime.config.ConfigLoader;
 import dev.certflow.simulator.FleetCertificate;
 import dev.certflow.simulator.Script;
 import dev.certflow.simulator.ScriptEvent;
-import dev.certflow.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,58 +38,36 @@ class LocalStackEndToEndIntegrationTest {
     /** Simulated time by which every scripted event has happened (the 1-day certificates expire at +1d3h). */
     private static final Duration SCRIPT_END = Duration.ofHours(29);
 
-    private HttpServer receiver;
-    private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private EndToEnd.Recorder recorder;
+    private List<JsonNode> received;
 
     @BeforeEach
     void startReceiver() throws Exception {
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        receiver.createContext("/hook", exchange -> {
-            received.add(JSON.readTree(exchange.getRequestBody()));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
+        recorder = new EndToEnd.Recorder();
+        received = recorder.received;
     }
 
     @AfterEach
     void stopReceiver() {
-        receiver.stop(0);
+        recorder.close();
     }
 
     @Test
     void scriptedFleetProducesExactlyTheExpectedAlertsRowsAndAnswers() throws Exception {
-        ObjectNode root = JSON.createObjectNode();
-        root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
-        ArrayNode channels = root.putObject("sink").putArray("channels");
-        channels.addObject().put("name", "recorder").put("type", "webhook")
-                .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").put("secret", "${E2E_WEBHOOK_SECRET}");
-        LocalStack.Options options = new LocalStack.Options();
-        options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
-        options.simulator = new SimulatorOptions().size(150).seed(7).speed(1440);
-        options.simulatedPollInterval = Duration.ofSeconds(1);
-        options.console = null;
+        LocalStack.Options options = EndToEnd.options(recorder, 150, root -> { });
 
         try (LocalStack stack = LocalStack.start(options)) {
             var clock = stack.simulator().clock();
             Instant end = clock.start().plus(SCRIPT_END);
             await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() -> clock.instant().isAfter(end));
             // the pipeline settles: every alert delivered and recorded in PostgreSQL, nothing new for a while
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3)).until(() -> {
-                int before = received.size();
-                return before > 0 && alertHistory(stack.jdbcUrl()).size() == before;
-            });
+            EndToEnd.awaitDeliveredAndRecorded(stack, recorder);
 
             // kept for whoever reads a failure: every alert the receiver got
             java.nio.file.Files.writeString(java.nio.file.Path.of("target", "e2e-alerts.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(received));
             List<FleetCertificate> scripted = stack.simulator().fleet().scenario();
-            Map<String, List<JsonNode>> byKey = new LinkedHashMap<>();
-            for (JsonNode alert : received) {
-                String key = alert.path("certificateKey").isTextual() ? alert.get("certificateKey").asText()
-                        : "source:" + alert.path("source").asText();
-                byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(alert);
-            }
+            Map<String, List<JsonNode>> byKey = EndToEnd.byKey(received);
 
             // one FIRING per alert id, at most one RESOLVED, never a RESOLVED without its FIRING
             Map<String, List<String>> statusesById = received.stream().collect(Collectors.groupingBy(a -> a.get("alertId").asText(),
@@ -117,12 +84,12 @@ class LocalStackEndToEndIntegrationTest {
             }
 
             List<JsonNode> sourceAlerts = byKey.getOrDefault("source:pbx-newyork", List.of());
-            assertThat(kindsAndStatuses(sourceAlerts)).as("scripted PBX outage").containsExactly("SOURCE_DOWN FIRING", "SOURCE_DOWN RESOLVED");
+            assertThat(EndToEnd.kindsAndStatuses(sourceAlerts)).as("scripted PBX outage").containsExactly("SOURCE_DOWN FIRING", "SOURCE_DOWN RESOLVED");
 
             // PostgreSQL holds the same alert history and the certificates present at the end
             Set<String> delivered = received.stream().map(a -> a.get("alertId").asText() + " " + a.get("status").asText()).collect(Collectors.toSet());
-            assertThat(new HashSet<>(alertHistory(stack.jdbcUrl()))).isEqualTo(delivered);
-            Set<String> rows = certificateKeys(stack.jdbcUrl());
+            assertThat(new HashSet<>(EndToEnd.alertHistory(stack.jdbcUrl()))).isEqualTo(delivered);
+            Set<String> rows = EndToEnd.certificateKeys(stack.jdbcUrl());
             Instant now = clock.instant();
             for (FleetCertificate c : scripted) {
                 assertThat(rows.contains(c.key())).as(c.script() + " " + c.key() + " row present").isEqualTo(c.presentAt(now));
@@ -147,7 +114,7 @@ class LocalStackEndToEndIntegrationTest {
 
     /** The alerts one scripted certificate must have produced. */
     private static void checkScript(FleetCertificate c, List<JsonNode> alerts, Instant now) {
-        String what = c.script() + " " + c.key() + " got " + kindsAndStatuses(alerts);
+        String what = c.script() + " " + c.key() + " got " + EndToEnd.kindsAndStatuses(alerts);
         List<String> expiring = alerts.stream().filter(a -> a.get("kind").asText().matches("EXPIRING|EXPIRED") && a.get("status").asText().equals("FIRING"))
                 .map(a -> a.get("kind").asText().equals("EXPIRED") ? "expired" : a.get("threshold").asText()).toList();
         switch (c.script()) {
@@ -158,10 +125,10 @@ class LocalStackEndToEndIntegrationTest {
                 assertThat(chain.subList(chain.size() - expiring.size(), chain.size())).as(what).isEqualTo(expiring);
                 assertThat(unresolved(alerts)).as(what).containsExactly(chain.get(chain.size() - 1).equals("expired") ? "EXPIRED" : "EXPIRING");
             }
-            case EXPIRED -> assertThat(kindsAndStatuses(alerts)).as(what).containsExactly("EXPIRED FIRING");
-            case NO_EXPIRY, UNPARSEABLE_EXPIRY -> assertThat(kindsAndStatuses(alerts)).as(what).containsExactly("EXPIRY_UNKNOWN FIRING");
+            case EXPIRED -> assertThat(EndToEnd.kindsAndStatuses(alerts)).as(what).containsExactly("EXPIRED FIRING");
+            case NO_EXPIRY, UNPARSEABLE_EXPIRY -> assertThat(EndToEnd.kindsAndStatuses(alerts)).as(what).containsExactly("EXPIRY_UNKNOWN FIRING");
             case RENEWAL_FAILS_THEN_SUCCEEDS -> {
-                assertThat(kindsAndStatuses(alerts).stream().filter(s -> s.startsWith("RENEWAL_FAILED")).toList())
+                assertThat(EndToEnd.kindsAndStatuses(alerts).stream().filter(s -> s.startsWith("RENEWAL_FAILED")).toList())
                         .as(what).containsExactly("RENEWAL_FAILED FIRING", "RENEWAL_FAILED RESOLVED");
                 assertThat(unresolved(alerts)).as(what + ": renewed, nothing left firing").isEmpty();
             }
@@ -187,37 +154,11 @@ class LocalStackEndToEndIntegrationTest {
         return chain;
     }
 
-    private static List<String> kindsAndStatuses(List<JsonNode> alerts) {
-        return alerts.stream().map(a -> a.get("kind").asText() + " " + a.get("status").asText()).toList();
-    }
-
     /** Kinds of alerts that fired and were not resolved. */
     private static List<String> unresolved(List<JsonNode> alerts) {
         Map<String, String> last = new LinkedHashMap<>();
         alerts.forEach(a -> last.put(a.get("alertId").asText(), a.get("kind").asText() + " " + a.get("status").asText()));
         return last.values().stream().filter(s -> s.endsWith("FIRING")).map(s -> s.split(" ")[0]).toList();
-    }
-
-    private static List<String> alertHistory(String jdbcUrl) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT alert_id, status FROM alert_history")) {
-            while (rs.next()) {
-                out.add(rs.getString(1) + " " + rs.getString(2));
-            }
-        }
-        return out;
-    }
-
-    private static Set<String> certificateKeys(String jdbcUrl) throws Exception {
-        Set<String> out = new HashSet<>();
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT cert_key FROM certificates")) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     private static JsonNode get(String url) throws Exception {

@@ -2,16 +2,23 @@ package dev.certflow.schemas.registry;
 
 /**
  * An error answered by a schema registry, with the registry's own error code
- * (40401 subject not found, 40402 version not found, 40403 schema not found, 409 incompatible,
- * 42201 invalid schema, 5xxxx server errors) and the HTTP status it came with.
+ * (40401 subject not found, 40402 version not found, 40403 schema not found, 40404 to 40407 soft-delete
+ * states, 40408 no subject-level compatibility, 409 incompatible, 42201 invalid schema, 42202 invalid
+ * version, 42203 invalid compatibility level, 5xxxx server errors) and the HTTP status it came with.
  */
 public class SchemaRegistryException extends RuntimeException {
     public static final int SUBJECT_NOT_FOUND = 40401;
     public static final int VERSION_NOT_FOUND = 40402;
     public static final int SCHEMA_NOT_FOUND = 40403;
+    public static final int SUBJECT_SOFT_DELETED = 40404;
+    public static final int SUBJECT_NOT_SOFT_DELETED = 40405;
+    public static final int VERSION_SOFT_DELETED = 40406;
+    public static final int VERSION_NOT_SOFT_DELETED = 40407;
+    public static final int SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408;
     public static final int INCOMPATIBLE = 409;
     public static final int INVALID_SCHEMA = 42201;
     public static final int INVALID_VERSION = 42202;
+    public static final int INVALID_COMPATIBILITY = 42203;
     public static final int STORE_ERROR = 50001;
 
     private final int httpStatus;

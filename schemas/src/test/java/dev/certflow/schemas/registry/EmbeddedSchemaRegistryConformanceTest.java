@@ -1,0 +1,26 @@
+package dev.certflow.schemas.registry;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.io.IOException;
+
+/** The conformance checks against our embedded registry (the one `certflow local` serves). */
+class EmbeddedSchemaRegistryConformanceTest extends RegistryConformance {
+    private static EmbeddedSchemaRegistry registry;
+
+    @BeforeAll
+    static void start() throws IOException {
+        registry = EmbeddedSchemaRegistry.start(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    @Override
+    String url() {
+        return registry.url();
+    }
+}
