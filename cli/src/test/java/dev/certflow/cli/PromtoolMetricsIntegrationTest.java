@@ -23,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,9 +51,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PromtoolMetricsIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PROMTOOL = System.getenv().getOrDefault("PROMTOOL_BIN", "promtool");
-    private static final String SIM_SECRET_ENV = "PROMTOOL_TEST_SOURCE_SECRET";
+    private static final Set<String> SECRET_KEYS = Set.of("token", "clientId", "clientSecret");
     private static final String PG_PASSWORD_ENV = "PROMTOOL_TEST_PG_PASSWORD";
-    private static final String SIM_SECRET = "promtool-test-simulated-credential";
     private static final Pattern OPS_URL = Pattern.compile("(https?://[0-9.]+:\\d+)(?:/metrics| \\(/health)");
 
     private static final List<String> INGEST = List.of("certflow_ingest_polls_total", "certflow_ingest_certificates_seen_total",
@@ -65,6 +66,7 @@ class PromtoolMetricsIntegrationTest {
     @TempDir
     Path dir;
     private final List<Process> children = new ArrayList<>();
+    private final Map<String, String> secretEnv = new HashMap<>();
     private Simulator simulator;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -91,12 +93,11 @@ class PromtoolMetricsIntegrationTest {
         String bootstrap = broker.await("bootstrap servers\\s*:\\s*(\\S+)");
         String registry = broker.await("schema registry\\s*:\\s*(\\S+)");
 
-        SimulatorOptions simulated = new SimulatorOptions().size(60).seed(5).speed(1440);
-        simulated.credential = SIM_SECRET;
-        simulator = Simulator.start(simulated);
+        simulator = Simulator.start(new SimulatorOptions().size(60).seed(5).speed(1440));
         Path config = dir.resolve("certflow.yaml");
         Files.writeString(config, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config(bootstrap, registry))); // JSON is YAML
-        Map<String, String> env = Map.of(SIM_SECRET_ENV, SIM_SECRET, PG_PASSWORD_ENV, "postgres");
+        Map<String, String> env = new HashMap<>(secretEnv);
+        env.put(PG_PASSWORD_ENV, "postgres");
         Map<String, Child> commands = new LinkedHashMap<>();
         commands.put("broker", broker);
         for (String command : List.of("ingest", "streams", "sink")) {
@@ -147,8 +148,13 @@ class PromtoolMetricsIntegrationTest {
                     for (String id : v.split(",")) {
                         ids.add(id);
                     }
+                } else if (SECRET_KEYS.contains(k)) {
+                    // secrets by reference, never inline
+                    String var = ("PROMTOOL_TEST_" + s.name() + "_" + k).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+                    secretEnv.put(var, v);
+                    node.put(k, "${" + var + "}");
                 } else {
-                    node.put(k, v.equals(SIM_SECRET) ? "${" + SIM_SECRET_ENV + "}" : v); // secrets by reference, never inline
+                    node.put(k, v);
                 }
             });
         }
