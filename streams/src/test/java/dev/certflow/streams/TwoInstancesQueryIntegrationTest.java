@@ -78,8 +78,9 @@ class TwoInstancesQueryIntegrationTest {
         List<ProducerRecord<String, RenewalAttempt>> attempts = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             CertificateKey key = Fixtures.key(i % 2 == 0 ? "acme" : "bank", "c" + i);
-            // 20 within 30 days (i < 20), 20 far away
-            Instant notAfter = now.plus(Duration.ofDays(i < 20 ? 1 + i : 100 + i)).plusSeconds(i);
+            // 20 within 30 days (i < 20), 20 far away; an hour short of whole days, so no certificate's days left
+            // or bucket changes while the test runs (at now + i seconds the two instances' answers could differ)
+            Instant notAfter = now.plus(Duration.ofDays(i < 20 ? 1 + i : 100 + i)).minus(Duration.ofHours(1)).plusSeconds(i);
             certs.add(new ProducerRecord<>(topics.certificates().name(), Fixtures.k(key), Fixtures.cert(key, notAfter)));
             if (i % 5 == 0) {
                 attempts.add(new ProducerRecord<>(topics.renewalAttempts().name(), Fixtures.k(key),
