@@ -28,7 +28,8 @@ import java.util.TreeMap;
  *   <li>Environment: {@code CERTFLOW_<SECTION>__<KEY>} with {@code __} between levels and the key in
  *       upper snake case, for example {@code CERTFLOW_KAFKA__BOOTSTRAP_SERVERS} for
  *       {@code kafka.bootstrapServers} and {@code CERTFLOW_INGEST__SOURCES__0__BASE_URL} for
- *       {@code ingest.sources[0].baseUrl}.</li>
+ *       {@code ingest.sources[0].baseUrl}. A {@code CERTFLOW_*} variable without {@code __} names no
+ *       key and is not configuration ({@code CERTFLOW_LOG_LEVEL}, {@code CERTFLOW_CONFIG}).</li>
  *   <li>{@code KAFKA_*} variables pass straight to the Kafka clients ({@code kafka.properties}):
  *       {@code KAFKA_SECURITY_PROTOCOL=SASL_SSL} sets {@code security.protocol}. Launcher variables
  *       ({@code KAFKA_HEAP_OPTS}, {@code KAFKA_OPTS}, ...) are left alone.</li>
@@ -86,7 +87,8 @@ public final class ConfigLoader {
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             String name = e.getKey();
             String path = null;
-            if (name.startsWith(ENV_PREFIX) && !RESERVED_ENV.contains(name)) {
+            // CERTFLOW_<SECTION>__<KEY>: without a level separator a variable is the launcher's or logging's, not a key
+            if (name.startsWith(ENV_PREFIX) && name.contains("__") && !RESERVED_ENV.contains(name)) {
                 path = envPath(name.substring(ENV_PREFIX.length()));
             } else if (name.startsWith("KAFKA_") && !KAFKA_LAUNCHER_ENV.contains(name) && !name.endsWith("_OPTS")) {
                 path = "kafka.properties." + name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');

@@ -116,7 +116,7 @@ public final class ConfigTree {
     public void requireOnlySections(java.util.Collection<String> known) {
         root.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
-                throw new ConfigException("unknown configuration section '" + name + "'" + from(name)
+                throw new ConfigException("unknown configuration section '" + name + "'" + fromAnyUnder(name)
                         + "; known sections: " + String.join(", ", new java.util.TreeSet<>(known)));
             }
         });
@@ -139,6 +139,16 @@ public final class ConfigTree {
     public String from(String key) {
         String origin = origins.get(key);
         return origin == null ? "" : " (from " + origin + ")";
+    }
+
+    /** Where a section came from: its own origin, else that of the first key under it (a section set only by variables). */
+    private String fromAnyUnder(String section) {
+        String own = from(section);
+        if (!own.isEmpty()) {
+            return own;
+        }
+        return origins.entrySet().stream().filter(e -> e.getKey().startsWith(section + ".") || e.getKey().startsWith(section + "["))
+                .map(e -> " (from " + e.getValue() + ")").sorted().findFirst().orElse("");
     }
 
     /** An unknown or missing {@code kind} (the type property of a polymorphic section such as a source). */

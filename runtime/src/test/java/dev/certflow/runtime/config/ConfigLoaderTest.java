@@ -101,6 +101,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void certflowVariablesWithoutALevelSeparatorAreNotConfiguration() {
+        // logback.xml reads CERTFLOW_LOG_LEVEL; it must not fail every command as an unknown section
+        ConfigTree tree = ConfigLoader.load(null, Map.of("CERTFLOW_LOG_LEVEL", "DEBUG", "CERTFLOW_TEST_DOCKER", "false",
+                "CERTFLOW_KAFKA__TOPIC_PREFIX", "p-"), List.of());
+        tree.requireOnlySections(java.util.Set.of("kafka"));
+        assertThat(tree.bind("kafka", KafkaSettings.class).topicPrefix).isEqualTo("p-");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("CERTFLOW_LOGGING__LEVEL", "DEBUG"), List.of()).requireOnlySections(java.util.Set.of("kafka")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("CERTFLOW_LOGGING__LEVEL");
+    }
+
+    @Test
     void missingSectionTakesDefaultsAndValidationNamesTheKey() {
         ConfigTree tree = ConfigLoader.load(null, Map.of(), List.of());
         assertThatThrownBy(() -> tree.bind("sample", Sample.class))
