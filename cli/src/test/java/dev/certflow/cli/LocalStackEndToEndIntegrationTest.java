@@ -42,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * The whole one-JVM stack against the scripted simulator with a fast clock: each scripted
  * certificate produces exactly the alerts its script implies (checked at a recording webhook
  * receiver), the PostgreSQL views hold the same alert history and the current certificates, and
- * the query API answers for them.
+ * the query API answers for them. It runs the old fixed thresholds, which the scripts' threshold
+ * events are written in; the renewal policy has its own simulated-year test in streams.
  */
 class LocalStackEndToEndIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,6 +73,11 @@ class LocalStackEndToEndIntegrationTest {
     void scriptedFleetProducesExactlyTheExpectedAlertsRowsAndAnswers() throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
+        // the scripted fleet's CROSSES_30D/14D/7D/1D certificates are threshold crossings of the old fixed
+        // thresholds, so this test runs them: 30, 14, 7, 1 days and no renewal policy (streams.renewal.enabled false)
+        ObjectNode streams = root.putObject("streams");
+        streams.putArray("thresholdDays").add(30).add(14).add(7).add(1);
+        streams.putObject("renewal").put("enabled", false);
         ArrayNode channels = root.putObject("sink").putArray("channels");
         channels.addObject().put("name", "recorder").put("type", "webhook")
                 .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").put("secret", "e2e-webhook-secret");

@@ -48,8 +48,7 @@ public final class CertflowTopology {
         Topics.Topic<String, CertificateName> names = topics.certificateNames();
         Topics.Topic<String, CertificateNameMatch> matches = topics.certificateNameMatches();
         Serde<String> str = Serdes.String();
-        ExpiryRules rules = new ExpiryRules(settings);
-        RenewalPolicy policy = new RenewalPolicy(settings.renewal);
+        CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics);
 
         Topology t = new Topology();
         t.addSource(Names.CERTIFICATES_SOURCE, str.deserializer(), certificates.valueSerde().deserializer(), certificates.name());
@@ -62,9 +61,9 @@ public final class CertflowTopology {
         String rp = Names.RENEWAL_PROCESSOR;
         String mp = Names.MATCH_PROCESSOR;
         String np = Names.NAME_INDEX_PROCESSOR;
-        t.addProcessor(cp, () -> new CertificateProcessor(rules, policy, settings.tickInterval, settings.maxTransitionsPerTick, metrics), Names.CERTIFICATES_SOURCE);
-        t.addProcessor(rp, () -> new RenewalProcessor(rules, policy, metrics), Names.RENEWAL_ATTEMPTS_SOURCE);
-        t.addProcessor(mp, () -> new MatchProcessor(rules, policy, metrics), Names.MATCHES_SOURCE);
+        t.addProcessor(cp, () -> new CertificateProcessor(lifecycle, settings.tickInterval, settings.maxTransitionsPerTick), Names.CERTIFICATES_SOURCE);
+        t.addProcessor(rp, () -> new RenewalProcessor(lifecycle), Names.RENEWAL_ATTEMPTS_SOURCE);
+        t.addProcessor(mp, () -> new MatchProcessor(lifecycle), Names.MATCHES_SOURCE);
         t.addProcessor(np, NameIndexProcessor::new, Names.NAMES_SOURCE);
         t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics), Names.SOURCE_STATUS_SOURCE);
 

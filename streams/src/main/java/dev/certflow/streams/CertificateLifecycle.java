@@ -22,6 +22,13 @@ import java.util.Objects;
  * certificate, an attempt, a name match and the tick all end in {@link #evaluate}).
  */
 final class CertificateLifecycle {
+    /** What every processor of a certificate's task needs to open its lifecycle in {@code init}. */
+    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
+        CertificateLifecycle open(ProcessorContext<String, Object> ctx) {
+            return new CertificateLifecycle(ctx, rules, policy, metrics);
+        }
+    }
+
     private final ProcessorContext<String, Object> ctx;
     private final ExpiryRules rules;
     private final RenewalPolicy policy;

@@ -26,11 +26,9 @@ import java.util.List;
 final class CertificateProcessor implements Processor<String, Certificate, String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateProcessor.class);
 
-    private final ExpiryRules rules;
-    private final RenewalPolicy policy;
+    private final CertificateLifecycle.Setup setup;
     private final Duration tickInterval;
     private final int maxPerTick;
-    private final CertflowMetrics metrics;
 
     private ProcessorContext<String, Object> ctx;
     private CertificateLifecycle lifecycle;
@@ -39,18 +37,16 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
     private KeyValueStore<String, Generation> generations;
     private KeyValueStore<String, FailedRenewal> failed;
 
-    CertificateProcessor(ExpiryRules rules, RenewalPolicy policy, Duration tickInterval, int maxPerTick, CertflowMetrics metrics) {
-        this.rules = rules;
-        this.policy = policy;
+    CertificateProcessor(CertificateLifecycle.Setup setup, Duration tickInterval, int maxPerTick) {
+        this.setup = setup;
         this.tickInterval = tickInterval;
         this.maxPerTick = maxPerTick;
-        this.metrics = metrics;
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.ctx = context;
-        lifecycle = new CertificateLifecycle(context, rules, policy, metrics);
+        lifecycle = setup.open(context);
         certificates = context.getStateStore(Names.CERTIFICATE_STORE);
         unknown = context.getStateStore(Names.UNKNOWN_EXPIRY_STORE);
         generations = context.getStateStore(Names.GENERATION_STORE);
@@ -94,7 +90,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
                 alerts.fire(ctx, unknownSlot, AlertKinds.expiryUnknown(key, c, now), now, "superseded");
             }
         }
-        if (policy.enabled()) {
+        if (setup.policy().enabled()) {
             Generation g = generations.get(key);
             Generation next = Generation.observe(g, c);
             if (!next.equals(g)) {
@@ -194,9 +190,9 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
                 // one certificate the rules cannot evaluate must not stop every other transition;
                 // it is re-evaluated when its next record arrives
                 LOG.error("Expiry tick could not evaluate certificate {}: {}", key, e.getClass().getName());
-                metrics.deadLettered("punctuation");
+                setup.metrics().deadLettered("punctuation");
             }
         }
-        metrics.tick(System.nanoTime() - start, due.keys().size());
+        setup.metrics().tick(System.nanoTime() - start, due.keys().size());
     }
 }

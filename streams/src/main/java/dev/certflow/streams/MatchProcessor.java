@@ -18,18 +18,14 @@ import java.util.Objects;
  * that is no longer the certificate's primary name is stale and ignored.
  */
 final class MatchProcessor implements Processor<String, CertificateNameMatch, String, Object> {
-    private final ExpiryRules rules;
-    private final RenewalPolicy policy;
-    private final CertflowMetrics metrics;
+    private final CertificateLifecycle.Setup setup;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, Certificate> certificates;
     private KeyValueStore<String, CertificateNameMatch> matches;
     private CertificateLifecycle lifecycle;
 
-    MatchProcessor(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
-        this.rules = rules;
-        this.policy = policy;
-        this.metrics = metrics;
+    MatchProcessor(CertificateLifecycle.Setup setup) {
+        this.setup = setup;
     }
 
     @Override
@@ -37,7 +33,7 @@ final class MatchProcessor implements Processor<String, CertificateNameMatch, St
         ctx = context;
         certificates = context.getStateStore(Names.CERTIFICATE_STORE);
         matches = context.getStateStore(Names.MATCH_STORE);
-        lifecycle = new CertificateLifecycle(context, rules, policy, metrics);
+        lifecycle = setup.open(context);
     }
 
     @Override
@@ -53,7 +49,7 @@ final class MatchProcessor implements Processor<String, CertificateNameMatch, St
         }
         long now = ctx.currentSystemTimeMs();
         Certificate c = certificates.get(key);
-        if (c == null || !policy.enabled()) {
+        if (c == null || !setup.policy().enabled()) {
             if (matches.get(key) != null) {
                 matches.delete(key);
             }

@@ -20,9 +20,7 @@ import java.time.Instant;
  * certificate shows it: the certificate's generation records it and the certificate is re-evaluated.
  */
 final class RenewalProcessor implements Processor<String, RenewalAttempt, String, Object> {
-    private final CertflowMetrics metrics;
-    private final ExpiryRules rules;
-    private final RenewalPolicy policy;
+    private final CertificateLifecycle.Setup setup;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, RenewalState> states;
     private KeyValueStore<String, FailedRenewal> failed;
@@ -30,10 +28,8 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
     private KeyValueStore<String, Generation> generations;
     private CertificateLifecycle lifecycle;
 
-    RenewalProcessor(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
-        this.rules = rules;
-        this.policy = policy;
-        this.metrics = metrics;
+    RenewalProcessor(CertificateLifecycle.Setup setup) {
+        this.setup = setup;
     }
 
     @Override
@@ -43,7 +39,7 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
         failed = context.getStateStore(Names.FAILED_STORE);
         certificates = context.getStateStore(Names.CERTIFICATE_STORE);
         generations = context.getStateStore(Names.GENERATION_STORE);
-        lifecycle = new CertificateLifecycle(context, rules, policy, metrics);
+        lifecycle = setup.open(context);
     }
 
     static long attemptTime(RenewalAttempt a) {
@@ -66,7 +62,7 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
             throw new IllegalArgumentException("renewal-attempts record key '" + key + "' differs from field certificateKey '" + valueKey + "'");
         }
         long now = ctx.currentSystemTimeMs();
-        if (policy.enabled() && a.getStatus() == AttemptStatus.SUCCEEDED && a.getIssuedNotAfter() != null) {
+        if (setup.policy().enabled() && a.getStatus() == AttemptStatus.SUCCEEDED && a.getIssuedNotAfter() != null) {
             Generation g = generations.get(key);
             Generation next = Generation.onIssued(g, a.getIssuedNotAfter().toEpochMilli(), attemptTime(a), a.getAttemptId());
             if (!next.equals(g)) {

@@ -157,6 +157,22 @@ class RenewalTopologyTest {
     }
 
     @Test
+    void aSupersededCertificatePagesAgainOnceItsReplacementHasExpiredToo() {
+        try (Harness h = new Harness()) {
+            Certificate old = leegality("hr", "a", "sign.example", day(-300), day(10), START);
+            Certificate next = leegality("hr", "b", "sign.example", START, day(12), START);
+            h.certificates.pipeInput(k(old), old);
+            h.certificates.pipeInput(k(next), next);
+            h.alerts.readValuesToList();
+            h.advanceHourly(Duration.ofDays(11)); // the old one expired on day 10: its replacement is valid, silence
+            assertThat(h.alerts.readValuesToList()).extracting(a -> a.getCertificateKey().getSourceId()).doesNotContain("a");
+            h.advanceHourly(Duration.ofDays(2)); // the replacement expired on day 12: nothing valid replaces the old one
+            assertThat(h.alerts.readValuesToList()).extracting(a -> a.getKind() + ":" + a.getStatus() + ":" + a.getCertificateKey().getSourceId())
+                    .contains("EXPIRED:FIRING:a", "EXPIRED:FIRING:b");
+        }
+    }
+
+    @Test
     void supersessionNeedsEveryNameTheSameTenantAndSourceAndALaterExpiry() {
         try (Harness h = new Harness()) {
             Certificate a = smoxyAuto("org", "a", "shop.example.com", List.of("shop.example.com", "www.example.com"), day(10), START);
@@ -171,6 +187,16 @@ class RenewalTopologyTest {
                 h.certificates.pipeInput(k(x), x);
             }
             assertThat(h.driver.getKeyValueStore(Names.MATCH_STORE).get(k(a))).isNull();
+            // a wildcard covers one label: *.example.com does not cover a deeper SAN or the apex
+            Certificate deep = smoxyAuto("org", "f", "api.example.com", List.of("api.example.com", "a.b.example.com"), day(10), START);
+            Certificate apex = smoxyAuto("org", "g", "cdn.example.com", List.of("cdn.example.com", "example.com"), day(10), START);
+            Certificate oneLabel = smoxyAuto("org", "h", "*.example.com", List.of("*.example.com", "www.example.com"), day(400), START);
+            for (Certificate x : List.of(deep, apex, oneLabel)) {
+                h.certificates.pipeInput(k(x), x);
+            }
+            assertThat(h.driver.getKeyValueStore(Names.MATCH_STORE).get(k(deep))).isNull();
+            assertThat(h.driver.getKeyValueStore(Names.MATCH_STORE).get(k(apex))).isNull();
+            h.certificates.pipeInput(k(oneLabel), null);
             h.alerts.readValuesToList();
             h.toInstant(day(3));
             assertThat(h.alerts.readValuesToList()).extracting(x -> x.getKind() + ":" + x.getCertificateKey().getSourceId())
