@@ -136,6 +136,7 @@ public final class QueryService {
         ReadOnlyKeyValueStore<Bytes, byte[]> order = store(Names.EXPIRY_ORDER_STORE);
         ReadOnlyKeyValueStore<String, Certificate> certificates = store(Names.CERTIFICATE_STORE);
         ReadOnlyKeyValueStore<String, ExpiringCertificate> expiring = store(Names.EXPIRING_STORE);
+        RenewalStores renewalStores = renewalStores();
         List<JsonNode> out = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = order.range(TimeIndex.first(), TimeIndex.upTo(now + days * ExpiryRules.DAY))) {
             while (it.hasNext()) {
@@ -152,7 +153,7 @@ public final class QueryService {
                 row.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
                 ExpiringCertificate bucket = expiring.get(key);
                 row.put("bucket", bucket == null ? null : bucket.getBucket());
-                renewal(row, key, c, now);
+                renewal(row, key, c, now, renewalStores);
                 row.set("certificate", AvroJson.of(c));
                 out.add(row);
             }
@@ -164,7 +165,15 @@ public final class QueryService {
      * The renewal state of a certificate now (renewalStatus, expectedRenewalAt, renewalOverdueAt,
      * renewalPolicy, replacedBy), from the same stores and policy the topology evaluates with.
      */
-    private void renewal(ObjectNode row, String key, Certificate c, long now) {
+    private record RenewalStores(ReadOnlyKeyValueStore<String, Generation> generations,
+                                 ReadOnlyKeyValueStore<String, dev.certflow.events.CertificateNameMatch> matches) {
+    }
+
+    private RenewalStores renewalStores() {
+        return new RenewalStores(store(Names.GENERATION_STORE), store(Names.MATCH_STORE));
+    }
+
+    private void renewal(ObjectNode row, String key, Certificate c, long now, RenewalStores stores) {
         if (!policy.enabled() || !ExpiryRules.hasKnownExpiry(c)) {
             row.put("renewalStatus", dev.certflow.events.RenewalStatus.UNKNOWN.name());
             row.putNull("expectedRenewalAt");
@@ -173,9 +182,7 @@ public final class QueryService {
             row.putNull("replacedBy");
             return;
         }
-        Generation g = this.<String, Generation>store(Names.GENERATION_STORE).get(key);
-        dev.certflow.events.CertificateNameMatch m = this.<String, dev.certflow.events.CertificateNameMatch>store(Names.MATCH_STORE).get(key);
-        RenewalPolicy.Assessment a = policy.assess(c, g, m, now);
+        RenewalPolicy.Assessment a = policy.assess(c, stores.generations().get(key), stores.matches().get(key), now);
         row.put("renewalStatus", a.status().name());
         row.put("expectedRenewalAt", Instant.ofEpochMilli(a.plan().expectedAt()).toString());
         row.put("renewalOverdueAt", Instant.ofEpochMilli(a.plan().overdueAt()).toString());
@@ -254,8 +261,9 @@ public final class QueryService {
             out.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
         }
         ObjectNode renewal = AvroJson.MAPPER.createObjectNode();
-        renewal(renewal, key, c, now);
-        dev.certflow.events.CertificateNameMatch m = this.<String, dev.certflow.events.CertificateNameMatch>store(Names.MATCH_STORE).get(key);
+        RenewalStores renewalStores = renewalStores();
+        renewal(renewal, key, c, now, renewalStores);
+        dev.certflow.events.CertificateNameMatch m = renewalStores.matches().get(key);
         renewal.set("nameMatch", m == null ? null : AvroJson.of(m));
         out.set("renewal", renewal);
         ExpiringCertificate e = this.<String, ExpiringCertificate>store(Names.EXPIRING_STORE).get(key);
