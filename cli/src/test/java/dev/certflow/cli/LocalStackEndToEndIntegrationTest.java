@@ -2,6 +2,7 @@ package dev.certflow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.certflow.simulator.FleetCertificate;
 import dev.certflow.simulator.Script;
 import dev.certflow.simulator.ScriptEvent;
@@ -31,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  * The whole one-JVM stack against the scripted simulator with a fast clock: each scripted
  * certificate produces exactly the alerts its script implies (checked at a recording webhook
  * receiver), the PostgreSQL views hold the same alert history and the current certificates, and
- * the query API answers for them.
+ * the query API answers for them. It runs the old fixed thresholds, which the scripts' threshold
+ * events are written in; the renewal policy has its own simulated-year test in streams.
  */
 class LocalStackEndToEndIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +56,13 @@ class LocalStackEndToEndIntegrationTest {
 
     @Test
     void scriptedFleetProducesExactlyTheExpectedAlertsRowsAndAnswers() throws Exception {
-        LocalStack.Options options = EndToEnd.options(recorder, 150, root -> { });
+        // the scripted fleet's CROSSES_30D/14D/7D/1D certificates are threshold crossings of the old fixed
+        // thresholds, so this test runs them: 30, 14, 7, 1 days and no renewal policy (streams.renewal.enabled false)
+        LocalStack.Options options = EndToEnd.options(recorder, 150, root -> {
+            ObjectNode streams = root.putObject("streams");
+            streams.putArray("thresholdDays").add(30).add(14).add(7).add(1);
+            streams.putObject("renewal").put("enabled", false);
+        });
 
         try (LocalStack stack = LocalStack.start(options)) {
             var clock = stack.simulator().clock();

@@ -2,6 +2,8 @@ package dev.certflow.schemas;
 
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateName;
+import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
@@ -43,6 +45,16 @@ public final class Topics {
             CERT_KEY, FailedRenewal.class, "streams", "sink, other teams");
     public static final TopicSpec CERTIFICATE_ALERTS = new TopicSpec("certificate-alerts", 6, TopicSpec.Cleanup.DELETE, Duration.ofDays(90),
             "alert id", Alert.class, "streams", "sink, on-call tooling");
+    /**
+     * Streams' name index, keyed by a name's parent domain: every holder of a name meets in one task.
+     * Same partition count as {@link #CERTIFICATES} is not required (read alone); deleted after 7 days,
+     * the index itself is a changelogged store.
+     */
+    public static final TopicSpec CERTIFICATE_NAMES = new TopicSpec("certificate-names", 6, TopicSpec.Cleanup.DELETE, Duration.ofDays(7),
+            "parent domain of the name", CertificateName.class, "streams", "streams");
+    /** The name index's conclusions back to each certificate's task: read together with {@link #CERTIFICATES}, so the same partition count. */
+    public static final TopicSpec CERTIFICATE_NAME_MATCHES = new TopicSpec("certificate-name-matches", 6, TopicSpec.Cleanup.COMPACT, null,
+            CERT_KEY, CertificateNameMatch.class, "streams", "streams");
     public static final TopicSpec ALERT_DELIVERIES_DLQ = new TopicSpec("alert-deliveries-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
             "alert id", Alert.class, "sink", "operators");
     public static final TopicSpec DLQ = new TopicSpec("certflow-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
@@ -50,7 +62,8 @@ public final class Topics {
 
     /** All declarations, in the order the README's topic table lists them. */
     public static final List<TopicSpec> ALL = List.of(CERTIFICATES, RENEWAL_ATTEMPTS, SOURCE_STATUS, INGEST_CHECKPOINTS,
-            CERTIFICATES_EXPIRING, RENEWALS_FAILED, CERTIFICATE_ALERTS, ALERT_DELIVERIES_DLQ, DLQ);
+            CERTIFICATES_EXPIRING, RENEWALS_FAILED, CERTIFICATE_ALERTS, CERTIFICATE_NAMES, CERTIFICATE_NAME_MATCHES,
+            ALERT_DELIVERIES_DLQ, DLQ);
 
     private final String prefix;
     private final Map<String, ?> serdeConfig;
@@ -98,6 +111,14 @@ public final class Topics {
 
     public Topic<String, Alert> certificateAlerts() {
         return avro(CERTIFICATE_ALERTS, Alert.class);
+    }
+
+    public Topic<String, CertificateName> certificateNames() {
+        return avro(CERTIFICATE_NAMES, CertificateName.class);
+    }
+
+    public Topic<String, CertificateNameMatch> certificateNameMatches() {
+        return avro(CERTIFICATE_NAME_MATCHES, CertificateNameMatch.class);
     }
 
     public Topic<String, Alert> alertDeliveriesDlq() {

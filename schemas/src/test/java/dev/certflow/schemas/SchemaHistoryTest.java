@@ -3,6 +3,8 @@ package dev.certflow.schemas;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
+import dev.certflow.events.CertificateName;
+import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
@@ -33,7 +35,8 @@ class SchemaHistoryTest {
 
     static Stream<Schema> contracts() {
         return Stream.of(CertificateKey.SCHEMA$, Certificate.SCHEMA$, RenewalAttempt.SCHEMA$, ExpiringCertificate.SCHEMA$,
-                FailedRenewal.SCHEMA$, Alert.SCHEMA$, SourceStatus.SCHEMA$, IngestCheckpoint.SCHEMA$);
+                FailedRenewal.SCHEMA$, Alert.SCHEMA$, SourceStatus.SCHEMA$, IngestCheckpoint.SCHEMA$,
+                CertificateName.SCHEMA$, CertificateNameMatch.SCHEMA$);
     }
 
     @ParameterizedTest

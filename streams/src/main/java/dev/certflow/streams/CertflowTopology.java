@@ -2,6 +2,8 @@ package dev.certflow.streams;
 
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateName;
+import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
@@ -18,15 +20,19 @@ import org.apache.kafka.streams.state.Stores;
  * The certflow topology (Processor API, every node and store named from {@link Names}).
  *
  * <pre>
- * certificates ──> certificate-processor ──┬─> certificates-expiring
- *                      │ (+ expiry tick)   ├─> renewals-failed (tombstones on removal)
- * renewal-attempts ─> renewal-processor ───┴─> certificate-alerts
- * source-status ───> source-status-processor ─> certificate-alerts
+ * certificates ─────────────> certificate-processor ──┬─> certificates-expiring
+ *                                  │ (+ expiry tick)  ├─> renewals-failed (tombstones on removal)
+ * renewal-attempts ─────────> renewal-processor ──────┼─> certificate-alerts
+ * certificate-name-matches ─> name-match-processor ───┴─> certificate-names (keyed by parent domain)
+ * certificate-names ────────> name-index-processor ─────> certificate-name-matches (keyed by certificate key)
+ * source-status ────────────> source-status-processor ──> certificate-alerts
  * </pre>
  *
- * The first two sources share stores, so they form one sub-topology and must be co-partitioned
- * (same key, same partition count: both are keyed by the certificate key string); {@link CoPartitioning}
- * checks the partition counts before the application starts.
+ * The first three sources share stores, so they form one sub-topology and must be co-partitioned
+ * (same key, same partition count: all are keyed by the certificate key string); {@link CoPartitioning}
+ * checks the partition counts before the application starts. The name index is its own
+ * sub-topology, partitioned by parent domain; it talks to the certificates' tasks only through the
+ * two explicitly declared topics {@code certificate-names} and {@code certificate-name-matches}.
  */
 public final class CertflowTopology {
     private CertflowTopology() {
@@ -39,37 +45,57 @@ public final class CertflowTopology {
         Topics.Topic<String, ExpiringCertificate> expiring = topics.certificatesExpiring();
         Topics.Topic<String, FailedRenewal> failed = topics.renewalsFailed();
         Topics.Topic<String, Alert> alerts = topics.certificateAlerts();
+        Topics.Topic<String, CertificateName> names = topics.certificateNames();
+        Topics.Topic<String, CertificateNameMatch> matches = topics.certificateNameMatches();
         Serde<String> str = Serdes.String();
-        ExpiryRules rules = new ExpiryRules(settings);
+        CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics);
 
         Topology t = new Topology();
         t.addSource(Names.CERTIFICATES_SOURCE, str.deserializer(), certificates.valueSerde().deserializer(), certificates.name());
         t.addSource(Names.RENEWAL_ATTEMPTS_SOURCE, str.deserializer(), attempts.valueSerde().deserializer(), attempts.name());
         t.addSource(Names.SOURCE_STATUS_SOURCE, str.deserializer(), sourceStatus.valueSerde().deserializer(), sourceStatus.name());
-
-        t.addProcessor(Names.CERTIFICATE_PROCESSOR, () -> new CertificateProcessor(rules, settings.tickInterval, settings.maxTransitionsPerTick, metrics), Names.CERTIFICATES_SOURCE);
-        t.addProcessor(Names.RENEWAL_PROCESSOR, () -> new RenewalProcessor(metrics), Names.RENEWAL_ATTEMPTS_SOURCE);
-        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics), Names.SOURCE_STATUS_SOURCE);
+        t.addSource(Names.MATCHES_SOURCE, str.deserializer(), matches.valueSerde().deserializer(), matches.name());
+        t.addSource(Names.NAMES_SOURCE, str.deserializer(), names.valueSerde().deserializer(), names.name());
 
         String cp = Names.CERTIFICATE_PROCESSOR;
         String rp = Names.RENEWAL_PROCESSOR;
-        t.addStateStore(store(Names.CERTIFICATE_STORE, str, AvroSerde.of(Certificate.class, topics.serdeConfig(), false)), cp, rp);
-        t.addStateStore(store(Names.SCHEDULE_STORE, str, Serdes.Long()), cp);
-        t.addStateStore(store(Names.INDEX_STORE, Serdes.Bytes(), Serdes.ByteArray()), cp);
-        t.addStateStore(store(Names.EXPIRY_ORDER_STORE, Serdes.Bytes(), Serdes.ByteArray()), cp);
-        t.addStateStore(store(Names.EXPIRING_STORE, str, AvroSerde.of(ExpiringCertificate.class, topics.serdeConfig(), false)), cp);
-        t.addStateStore(store(Names.UNKNOWN_EXPIRY_STORE, str, AvroSerde.of(Certificate.class, topics.serdeConfig(), false)), cp);
-        t.addStateStore(store(Names.RENEWAL_STATE_STORE, str, new JsonSerde<>(RenewalState.class)), cp, rp);
-        t.addStateStore(store(Names.FAILED_STORE, str, AvroSerde.of(FailedRenewal.class, topics.serdeConfig(), false)), cp, rp);
-        t.addStateStore(store(Names.CERTIFICATE_ALERT_STORE, str, AvroSerde.of(Alert.class, topics.serdeConfig(), false)), cp, rp);
-        t.addStateStore(store(Names.SOURCE_STATE_STORE, str, new JsonSerde<>(SourceState.class)), Names.SOURCE_STATUS_PROCESSOR);
-        t.addStateStore(store(Names.SOURCE_ALERT_STORE, str, AvroSerde.of(Alert.class, topics.serdeConfig(), false)), Names.SOURCE_STATUS_PROCESSOR);
+        String mp = Names.MATCH_PROCESSOR;
+        String np = Names.NAME_INDEX_PROCESSOR;
+        t.addProcessor(cp, () -> new CertificateProcessor(lifecycle, settings.tickInterval, settings.maxTransitionsPerTick), Names.CERTIFICATES_SOURCE);
+        t.addProcessor(rp, () -> new RenewalProcessor(lifecycle), Names.RENEWAL_ATTEMPTS_SOURCE);
+        t.addProcessor(mp, () -> new MatchProcessor(lifecycle), Names.MATCHES_SOURCE);
+        t.addProcessor(np, NameIndexProcessor::new, Names.NAMES_SOURCE);
+        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics), Names.SOURCE_STATUS_SOURCE);
 
-        t.addSink(Names.EXPIRING_SINK, expiring.name(), str.serializer(), expiring.valueSerde().serializer(), cp);
+        // every processor of a certificate's task evaluates it (CertificateLifecycle), so all three reach its stores
+        String[] task = {cp, rp, mp};
+        t.addStateStore(store(Names.CERTIFICATE_STORE, str, avro(Certificate.class, topics)), task);
+        t.addStateStore(store(Names.SCHEDULE_STORE, str, Serdes.Long()), task);
+        t.addStateStore(store(Names.INDEX_STORE, Serdes.Bytes(), Serdes.ByteArray()), task);
+        t.addStateStore(store(Names.EXPIRY_ORDER_STORE, Serdes.Bytes(), Serdes.ByteArray()), task);
+        t.addStateStore(store(Names.EXPIRING_STORE, str, avro(ExpiringCertificate.class, topics)), task);
+        t.addStateStore(store(Names.UNKNOWN_EXPIRY_STORE, str, avro(Certificate.class, topics)), cp);
+        t.addStateStore(store(Names.RENEWAL_STATE_STORE, str, new JsonSerde<>(RenewalState.class)), cp, rp);
+        t.addStateStore(store(Names.FAILED_STORE, str, avro(FailedRenewal.class, topics)), cp, rp);
+        t.addStateStore(store(Names.CERTIFICATE_ALERT_STORE, str, avro(Alert.class, topics)), task);
+        t.addStateStore(store(Names.GENERATION_STORE, str, new JsonSerde<>(Generation.class)), task);
+        t.addStateStore(store(Names.MATCH_STORE, str, avro(CertificateNameMatch.class, topics)), task);
+        t.addStateStore(store(Names.NAME_INDEX_STORE, str, avro(CertificateName.class, topics)), np);
+        t.addStateStore(store(Names.NAME_RESULT_STORE, str, avro(CertificateNameMatch.class, topics)), np);
+        t.addStateStore(store(Names.SOURCE_STATE_STORE, str, new JsonSerde<>(SourceState.class)), Names.SOURCE_STATUS_PROCESSOR);
+        t.addStateStore(store(Names.SOURCE_ALERT_STORE, str, avro(Alert.class, topics)), Names.SOURCE_STATUS_PROCESSOR);
+
+        t.addSink(Names.EXPIRING_SINK, expiring.name(), str.serializer(), expiring.valueSerde().serializer(), task);
         t.addSink(Names.FAILED_SINK, failed.name(), str.serializer(), failed.valueSerde().serializer(), cp, rp);
-        t.addSink(Names.CERTIFICATE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), cp, rp);
+        t.addSink(Names.CERTIFICATE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), task);
+        t.addSink(Names.NAMES_SINK, names.name(), str.serializer(), names.valueSerde().serializer(), task);
+        t.addSink(Names.MATCHES_SINK, matches.name(), str.serializer(), matches.valueSerde().serializer(), np);
         t.addSink(Names.SOURCE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), Names.SOURCE_STATUS_PROCESSOR);
         return t;
+    }
+
+    private static <V extends org.apache.avro.specific.SpecificRecord> Serde<V> avro(Class<V> type, Topics topics) {
+        return AvroSerde.of(type, topics.serdeConfig(), false);
     }
 
     private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde) {

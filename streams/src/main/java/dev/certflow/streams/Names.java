@@ -5,15 +5,21 @@ public final class Names {
     public static final String CERTIFICATES_SOURCE = "certificates-source";
     public static final String RENEWAL_ATTEMPTS_SOURCE = "renewal-attempts-source";
     public static final String SOURCE_STATUS_SOURCE = "source-status-source";
+    public static final String NAMES_SOURCE = "certificate-names-source";
+    public static final String MATCHES_SOURCE = "certificate-name-matches-source";
 
     public static final String CERTIFICATE_PROCESSOR = "certificate-processor";
     public static final String RENEWAL_PROCESSOR = "renewal-processor";
     public static final String SOURCE_STATUS_PROCESSOR = "source-status-processor";
+    public static final String NAME_INDEX_PROCESSOR = "name-index-processor";
+    public static final String MATCH_PROCESSOR = "name-match-processor";
 
     public static final String EXPIRING_SINK = "certificates-expiring-sink";
     public static final String FAILED_SINK = "renewals-failed-sink";
     public static final String CERTIFICATE_ALERTS_SINK = "certificate-alerts-sink";
     public static final String SOURCE_ALERTS_SINK = "source-alerts-sink";
+    public static final String NAMES_SINK = "certificate-names-sink";
+    public static final String MATCHES_SINK = "certificate-name-matches-sink";
 
     /** Latest {@code Certificate} per certificate key. */
     public static final String CERTIFICATE_STORE = "certificate-store";
@@ -33,6 +39,14 @@ public final class Names {
     public static final String FAILED_STORE = "failed-renewal-store";
     /** Active certificate alerts per slot. */
     public static final String CERTIFICATE_ALERT_STORE = "certificate-alert-store";
+    /** The current generation (expiry, first seen, issuance, renewal observed) per certificate key. */
+    public static final String GENERATION_STORE = "certificate-generation-store";
+    /** The name index's last conclusion per certificate key (superseded by, newer holder). */
+    public static final String MATCH_STORE = "certificate-match-store";
+    /** The name index: {@code parent|name|certificate key} to the certificate's entry (partitioned by parent domain). */
+    public static final String NAME_INDEX_STORE = "name-index-store";
+    /** What the name index last sent about each certificate whose primary name it holds. */
+    public static final String NAME_RESULT_STORE = "name-match-result-store";
     /** Poll history per source instance. */
     public static final String SOURCE_STATE_STORE = "source-state-store";
     /** Active SOURCE_DOWN alerts per source instance. */

@@ -22,6 +22,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@code GET /v1/certificates/expiring-soon?days=N&tenant=&source=} (days default 30; expiry ascending)</li>
  *   <li>{@code GET /v1/certificates/expiry-unknown}</li>
+ *   <li>{@code GET /v1/certificates/renewal-overdue} (longest overdue first)</li>
  *   <li>{@code GET /v1/renewals/failed}</li>
  *   <li>{@code GET /v1/certificates/{key}} (the key's string form as on the topics, or URL-encoded as one segment)</li>
  * </ul>
@@ -67,6 +68,8 @@ final class QueryApi implements HttpHandler {
                 list(ex, queries.expiringSoon(days, blankToNull(q.get("tenant")), blankToNull(q.get("source")), local));
             } else if (path.equals("/v1/certificates/expiry-unknown")) {
                 list(ex, queries.expiryUnknown(local));
+            } else if (path.equals("/v1/certificates/renewal-overdue")) {
+                list(ex, queries.renewalOverdue(local));
             } else if (path.equals("/v1/renewals/failed")) {
                 list(ex, queries.failedRenewals(local));
             } else if (path.startsWith(CERTS) && path.length() > CERTS.length()) {

@@ -93,16 +93,18 @@ public final class QueryService {
     private final StreamsState streams;
     private final HostInfo self;
     private final Time time;
+    private final RenewalPolicy policy;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public QueryService(KafkaStreams streams, HostInfo self, Time time) {
-        this(StreamsState.of(streams), self, time);
+    public QueryService(KafkaStreams streams, HostInfo self, Time time, RenewalPolicy policy) {
+        this(StreamsState.of(streams), self, time, policy);
     }
 
-    QueryService(StreamsState streams, HostInfo self, Time time) {
+    QueryService(StreamsState streams, HostInfo self, Time time, RenewalPolicy policy) {
         this.streams = streams;
         this.self = self;
         this.time = time;
+        this.policy = policy;
     }
 
     private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
@@ -134,6 +136,7 @@ public final class QueryService {
         ReadOnlyKeyValueStore<Bytes, byte[]> order = store(Names.EXPIRY_ORDER_STORE);
         ReadOnlyKeyValueStore<String, Certificate> certificates = store(Names.CERTIFICATE_STORE);
         ReadOnlyKeyValueStore<String, ExpiringCertificate> expiring = store(Names.EXPIRING_STORE);
+        RenewalStores renewalStores = renewalStores();
         List<JsonNode> out = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = order.range(TimeIndex.first(), TimeIndex.upTo(now + days * ExpiryRules.DAY))) {
             while (it.hasNext()) {
@@ -150,11 +153,53 @@ public final class QueryService {
                 row.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
                 ExpiringCertificate bucket = expiring.get(key);
                 row.put("bucket", bucket == null ? null : bucket.getBucket());
+                renewal(row, key, c, now, renewalStores);
                 row.set("certificate", AvroJson.of(c));
                 out.add(row);
             }
         }
         return out;
+    }
+
+    /**
+     * The renewal state of a certificate now (renewalStatus, expectedRenewalAt, renewalOverdueAt,
+     * renewalPolicy, replacedBy), from the same stores and policy the topology evaluates with.
+     */
+    private record RenewalStores(ReadOnlyKeyValueStore<String, Generation> generations,
+                                 ReadOnlyKeyValueStore<String, dev.certflow.events.CertificateNameMatch> matches) {
+    }
+
+    private RenewalStores renewalStores() {
+        return new RenewalStores(store(Names.GENERATION_STORE), store(Names.MATCH_STORE));
+    }
+
+    private void renewal(ObjectNode row, String key, Certificate c, long now, RenewalStores stores) {
+        if (!policy.enabled() || !ExpiryRules.hasKnownExpiry(c)) {
+            row.put("renewalStatus", dev.certflow.events.RenewalStatus.UNKNOWN.name());
+            row.putNull("expectedRenewalAt");
+            row.putNull("renewalOverdueAt");
+            row.put("renewalPolicy", policy.enabled() ? null : "disabled");
+            row.putNull("replacedBy");
+            return;
+        }
+        RenewalPolicy.Assessment a = policy.assess(c, stores.generations().get(key), stores.matches().get(key), now);
+        row.put("renewalStatus", a.status().name());
+        row.put("expectedRenewalAt", Instant.ofEpochMilli(a.plan().expectedAt()).toString());
+        row.put("renewalOverdueAt", Instant.ofEpochMilli(a.plan().overdueAt()).toString());
+        row.put("renewalPolicy", a.plan().label());
+        row.put("renewalMode", a.plan().mode().name().toLowerCase(java.util.Locale.ROOT));
+        row.put("replacedBy", a.replacedBy());
+    }
+
+    /** Certificates past their expected renewal point plus grace with no renewal, longest overdue first. */
+    public ArrayNode renewalOverdue(boolean localOnly) {
+        List<JsonNode> items = new ArrayList<>(localAll(Names.EXPIRING_STORE,
+                (ExpiringCertificate e) -> e.getRenewalStatus() == dev.certflow.events.RenewalStatus.OVERDUE));
+        if (!localOnly) {
+            items.addAll(fromPeers(Names.EXPIRING_STORE, "/v1/certificates/renewal-overdue?"));
+        }
+        items.sort(byInstant(n -> n.path("value").path("renewalOverdueAt")).thenComparing(n -> n.path("key").asText()));
+        return toArray(items);
     }
 
     /** Every failed renewal, oldest first failure first. */
@@ -215,6 +260,12 @@ public final class QueryService {
         if (c.getNotAfter() != null) {
             out.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
         }
+        ObjectNode renewal = AvroJson.MAPPER.createObjectNode();
+        RenewalStores renewalStores = renewalStores();
+        renewal(renewal, key, c, now, renewalStores);
+        dev.certflow.events.CertificateNameMatch m = renewalStores.matches().get(key);
+        renewal.set("nameMatch", m == null ? null : AvroJson.of(m));
+        out.set("renewal", renewal);
         ExpiringCertificate e = this.<String, ExpiringCertificate>store(Names.EXPIRING_STORE).get(key);
         out.set("expiring", e == null ? null : AvroJson.of(e));
         FailedRenewal f = this.<String, FailedRenewal>store(Names.FAILED_STORE).get(key);

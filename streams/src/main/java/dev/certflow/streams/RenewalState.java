@@ -52,6 +52,44 @@ record RenewalState(Long lastSuccessAt, String lastSuccessId, List<Failure> fail
         return new RenewalState(lastSuccessAt, lastSuccessId, List.copyOf(list), dropped);
     }
 
+    /**
+     * The aggregation step: this state after one attempt (ordered by the attempt's own time). The
+     * same state (equal) when the attempt is no verdict, a duplicate, or not newer than the last success.
+     */
+    RenewalState apply(dev.certflow.events.RenewalAttempt a) {
+        boolean failure = a.getStatus() == dev.certflow.events.AttemptStatus.FAILED;
+        if (!failure && a.getStatus() != dev.certflow.events.AttemptStatus.SUCCEEDED) {
+            return this; // pending, running, cancelled, unknown: no verdict yet
+        }
+        long at = RenewalProcessor.attemptTime(a);
+        if (seen(a.getAttemptId()) || (lastSuccessAt != null && at <= lastSuccessAt)) {
+            return this; // duplicate, or older than the newest success: never undoes newer state
+        }
+        return failure
+                ? withFailure(new Failure(a.getAttemptId(), at, a.getErrorCode(), a.getErrorMessage(), a.getAttemptType()))
+                : withSuccess(a.getAttemptId(), at);
+    }
+
+    /** The failed-renewals row this state stands for, or null when no failure follows the last success. */
+    dev.certflow.events.FailedRenewal row(dev.certflow.events.CertificateKey key, dev.certflow.events.Certificate c) {
+        if (failures.isEmpty()) {
+            return null;
+        }
+        Failure first = failures.get(0);
+        Failure last = failures.get(failures.size() - 1);
+        return dev.certflow.events.FailedRenewal.newBuilder()
+                .setCertificateKey(key)
+                .setCertificate(c)
+                .setConsecutiveFailures(failures.size() + droppedFailures)
+                .setFirstFailureAt(java.time.Instant.ofEpochMilli(first.at()))
+                .setLastFailureAt(java.time.Instant.ofEpochMilli(last.at()))
+                .setLastErrorCode(last.errorCode())
+                .setLastErrorMessage(last.errorMessage())
+                .setLastAttemptType(last.attemptType())
+                .setLastAttemptId(last.attemptId())
+                .build();
+    }
+
     /** A success at {@code at}: forgets failures before it (later ones, which arrived early, stay). */
     RenewalState withSuccess(String attemptId, long at) {
         List<Failure> later = failures.stream().filter(f -> f.at() > at).toList();

@@ -1,16 +1,12 @@
 package dev.certflow.streams;
 
-import dev.certflow.events.AlertKind;
 import dev.certflow.events.PollOutcome;
-import dev.certflow.events.Severity;
 import dev.certflow.events.SourceStatus;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.time.Instant;
-import java.util.Locale;
 
 /**
  * SOURCE_DOWN: fires once after N consecutive FAILED polls of a source, resolves on its next good poll.
@@ -50,28 +46,19 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
             alerts.resolve(ctx, slot, now, "source removed");
             return;
         }
-        long started = s.getPollStartedAt().toEpochMilli();
         SourceState prev = states.get(source);
-        if (prev != null && started <= prev.lastPollStartedAt()) {
+        SourceState state = SourceState.after(prev, s);
+        if (state == prev) {
             return; // repeated or older poll
         }
+        states.put(source, state);
         boolean failedPoll = s.getOutcome() == PollOutcome.FAILED;
-        int failures = failedPoll ? (prev == null ? 0 : prev.consecutiveFailures()) + 1 : 0;
-        long firstFailure = failedPoll ? (failures == 1 ? started : prev.firstFailureAt()) : 0L;
-        states.put(source, new SourceState(started, failures, firstFailure));
+        int failures = state.consecutiveFailures();
+        long firstFailure = state.firstFailureAt();
         if (!failedPoll) {
-            alerts.resolve(ctx, slot, now, "poll " + s.getOutcome().name().toLowerCase(Locale.ROOT)
-                    + (prev == null || prev.consecutiveFailures() == 0 ? "" : " after " + prev.consecutiveFailures() + " failed polls"));
+            alerts.resolve(ctx, slot, now, AlertKinds.sourceUp(s.getOutcome(), prev == null ? 0 : prev.consecutiveFailures()));
         } else if (failures >= downAfter && alerts.activeIn(slot) == null) {
-            String error = (s.getErrorKind() == null ? "unknown" : s.getErrorKind())
-                    + (s.getErrorMessage() == null ? "" : ": " + Alerts.abbreviate(s.getErrorMessage(), 200));
-            // fired once per outage: the text says what stays true until it resolves; source_status keeps the count
-            String summary = "Source " + source + " (" + s.getSourceKind().name().toLowerCase(Locale.ROOT) + ") is down: every poll since "
-                    + Instant.ofEpochMilli(firstFailure) + " failed (" + failures + " in a row when this alert fired, the last with "
-                    + error + ")";
-            alerts.fire(ctx, slot, Alerts.buildForSource(Alerts.id(AlertKind.SOURCE_DOWN, source, Long.toString(firstFailure)),
-                    AlertKind.SOURCE_DOWN, Severity.ERROR, downAfter + "-failed-polls", summary, s.getSourceKind(), source, now),
-                    now, "superseded");
+            alerts.fire(ctx, slot, AlertKinds.sourceDown(source, s, failures, firstFailure, downAfter, now), now, "superseded");
         }
     }
 }

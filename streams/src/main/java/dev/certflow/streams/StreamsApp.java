@@ -73,7 +73,8 @@ public final class StreamsApp implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(topology, props, time);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
-        QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer), time);
+        QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer), time,
+                new RenewalPolicy(settings.renewal));
         StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics);
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
         streams.setStateListener((next, prev) -> {

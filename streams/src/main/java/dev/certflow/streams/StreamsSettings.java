@@ -18,11 +18,19 @@ import java.util.Map;
  * <pre>
  * streams:
  *   applicationId: certflow-streams
- *   thresholdDays: [30, 14, 7, 1]        # plus the implicit "expired" bucket
+ *   thresholdDays: [7, 1]                # floors that always page, plus the implicit "expired" bucket
  *   lifetimePercentages: []              # e.g. [33, 10]: used instead of days for short-lived certificates
  *   shortLivedMaxDays: 100               # lifetime (notAfter - notBefore) up to which percentages apply
  *   overrides:                           # most specific wins: tenant+source, then source, then tenant
  *     - { tenant: acme, thresholdDays: [60, 30, 7] }
+ *   renewal:                             # when each certificate is expected to be renewed (RenewalPolicy)
+ *     enabled: true                      # false + thresholdDays [30, 14, 7, 1] = the old fixed thresholds
+ *     grace: 2d
+ *     manualLeadTime: 30d
+ *     autoLeadTime: 30d
+ *     smoxyLeadTime: 30d
+ *     rules:                             # first match wins
+ *       - { sourceKind: yeastar, tenant: pbx-berlin, mode: manual, leadTime: 45d }
  *   tickInterval: 1m
  *   sourceDownAfterFailures: 3
  * </pre>
@@ -30,13 +38,15 @@ import java.util.Map;
 public class StreamsSettings implements Validated {
     public String applicationId = "certflow-streams";
     /** Day thresholds of the expiring table, any order; the "expired" bucket always exists. */
-    public List<Integer> thresholdDays = new ArrayList<>(List.of(30, 14, 7, 1));
+    public List<Integer> thresholdDays = new ArrayList<>(List.of(7, 1));
     /** Lifetime percentages (remaining lifetime) used instead of days for short-lived certificates; empty = off. */
     public List<Integer> lifetimePercentages = new ArrayList<>();
     /** Certificates whose lifetime is at most this many days use {@link #lifetimePercentages} when set. */
     public int shortLivedMaxDays = 100;
     /** Per-tenant and/or per-source threshold overrides. */
     public List<ThresholdOverride> overrides = new ArrayList<>();
+    /** The renewal policy: expected renewal points, RENEWAL_OVERDUE, supersession, renewed-not-deployed, drift. */
+    public RenewalSettings renewal = new RenewalSettings();
     /** Wall-clock punctuation interval of the expiry tick. */
     public Duration tickInterval = Duration.ofMinutes(1);
     /**
@@ -70,6 +80,41 @@ public class StreamsSettings implements Validated {
         public List<Integer> lifetimePercentages;
     }
 
+    /** The {@code renewal} section: see {@link RenewalPolicy} for how a certificate's expected renewal point is chosen. */
+    public static class RenewalSettings {
+        /** False: no renewal states or alerts, the expiry thresholds alone (with thresholdDays [30, 14, 7, 1]: the old fixed thresholds). */
+        public boolean enabled = true;
+        /** Time after the expected renewal point before a certificate with no renewal is OVERDUE (ACME clients retry at least daily). */
+        public Duration grace = Duration.ofDays(2);
+        /** Manually renewed certificates are due this long before expiry (at most half their lifetime where it is known). */
+        public Duration manualLeadTime = Duration.ofDays(30);
+        /** Automatically renewed certificates of unknown lifetime are due at most this long before expiry. */
+        public Duration autoLeadTime = Duration.ofDays(30);
+        /** smoxy's documented renewal point for auto-managed certificates: this long before expiry. */
+        public Duration smoxyLeadTime = Duration.ofDays(30);
+        /** Overrides, first match wins. */
+        public List<RenewalRule> rules = new ArrayList<>();
+    }
+
+    /** One renewal rule: matches every given field (none given: every certificate) and sets what it lists. */
+    public static class RenewalRule {
+        /** leegality, smoxy or yeastar. */
+        public String sourceKind;
+        /** Source instance name. */
+        public String source;
+        public String tenant;
+        /** tls_server, trusted_ca, signing or unknown (CertificateType). */
+        public String type;
+        /** auto or manual: how the certificate is renewed, replacing what the source fields say. */
+        public String mode;
+        /** Expected renewal this long before expiry. */
+        public Duration leadTime;
+        /** Expected renewal when this fraction of the lifetime remains (where the lifetime is known), e.g. 0.33. */
+        public Double lifetimeFraction;
+        /** Grace for the certificates this rule matches. */
+        public Duration grace;
+    }
+
     @Override
     public void validate(String prefix, ConfigTree tree) {
         if (applicationId == null || applicationId.isBlank()) {
@@ -90,6 +135,7 @@ public class StreamsSettings implements Validated {
                 checkPercentages(p + "lifetimePercentages", o.lifetimePercentages, tree);
             }
         }
+        validateRenewal(prefix + "renewal.", tree);
         if (tickInterval == null || tickInterval.isNegative() || tickInterval.isZero()) {
             throw bad(prefix + "tickInterval", tickInterval, tree, "must be positive");
         }
@@ -109,6 +155,54 @@ public class StreamsSettings implements Validated {
             throw bad(prefix + "applicationServer", applicationServer, tree, "must be host:port");
         }
         ReservedProperties.check(prefix + "properties", properties, tree);
+    }
+
+    private void validateRenewal(String p, ConfigTree tree) {
+        if (renewal == null) {
+            throw new ConfigException("configuration key '" + p.substring(0, p.length() - 1) + "' must not be empty");
+        }
+        checkDuration(p + "grace", renewal.grace, tree, true);
+        checkDuration(p + "manualLeadTime", renewal.manualLeadTime, tree, false);
+        checkDuration(p + "autoLeadTime", renewal.autoLeadTime, tree, false);
+        checkDuration(p + "smoxyLeadTime", renewal.smoxyLeadTime, tree, false);
+        if (renewal.rules == null) {
+            renewal.rules = new ArrayList<>();
+        }
+        for (int i = 0; i < renewal.rules.size(); i++) {
+            RenewalRule r = renewal.rules.get(i);
+            String rp = p + "rules[" + i + "].";
+            if (r == null) {
+                throw new ConfigException("configuration key '" + p + "rules[" + i + "]' must not be empty");
+            }
+            if (r.sourceKind != null && RenewalPolicy.sourceKind(r.sourceKind) == null) {
+                throw bad(rp + "sourceKind", r.sourceKind, tree, "must be leegality, smoxy or yeastar");
+            }
+            if (r.type != null && RenewalPolicy.certificateType(r.type) == null) {
+                throw bad(rp + "type", r.type, tree, "must be tls_server, trusted_ca, signing or unknown");
+            }
+            if (r.mode != null && !"auto".equalsIgnoreCase(r.mode) && !"manual".equalsIgnoreCase(r.mode)) {
+                throw bad(rp + "mode", r.mode, tree, "must be auto or manual");
+            }
+            if (r.leadTime != null) {
+                checkDuration(rp + "leadTime", r.leadTime, tree, false);
+            }
+            if (r.grace != null) {
+                checkDuration(rp + "grace", r.grace, tree, true);
+            }
+            if (r.lifetimeFraction != null && !(r.lifetimeFraction > 0 && r.lifetimeFraction < 1)) {
+                throw bad(rp + "lifetimeFraction", r.lifetimeFraction, tree, "must be between 0 and 1 (for example 0.33)");
+            }
+            if (r.mode == null && r.leadTime == null && r.lifetimeFraction == null && r.grace == null) {
+                throw new ConfigException("configuration key '" + rp.substring(0, rp.length() - 1)
+                        + "' sets nothing: give at least one of mode, leadTime, lifetimeFraction, grace");
+            }
+        }
+    }
+
+    private static void checkDuration(String key, Duration d, ConfigTree tree, boolean zeroAllowed) {
+        if (d == null || d.isNegative() || (!zeroAllowed && d.isZero()) || d.compareTo(Duration.ofDays(3650)) > 0) {
+            throw bad(key, d, tree, zeroAllowed ? "must be 0 to 3650 days" : "must be positive and at most 3650 days");
+        }
     }
 
     private static void checkDays(String key, List<Integer> days, ConfigTree tree) {

@@ -40,6 +40,16 @@ class AlertSourceFieldsTest {
                 h.certificates.pipeInput(k, Fixtures.cert(KEY, START.plus(Duration.ofDays(200))));
                 h.attempts.pipeInput(k, Fixtures.attempt(KEY, "a1", AttemptStatus.FAILED, START, "dns"));
             }
+            case RENEWAL_OVERDUE -> h.certificates.pipeInput(k, Fixtures.cert(KEY, START.plus(Duration.ofDays(20)))); // manual, 30d lead
+            case RENEWED_NOT_DEPLOYED -> {
+                h.certificates.pipeInput(k, Fixtures.cert(KEY, START.plus(Duration.ofDays(20))));
+                CertificateKey renewed = CertificateKeys.of(SourceKind.SMOXY, "smoxy-eu", "org-1", KEY.getSourceId());
+                h.certificates.pipeInput(CertificateKeys.format(renewed), Fixtures.cert(renewed, START.plus(Duration.ofDays(60))));
+            }
+            case RENEWAL_DRIFT -> {
+                h.certificates.pipeInput(k, Certificate.newBuilder(Fixtures.cert(KEY, START.plus(Duration.ofDays(200)))).setIssuer("CA one").build());
+                h.certificates.pipeInput(k, Certificate.newBuilder(Fixtures.cert(KEY, START.plus(Duration.ofDays(400)))).setIssuer("CA two").build());
+            }
             case SOURCE_DOWN -> {
                 for (int i = 0; i < 3; i++) {
                     SourceStatus poll = SourceStatus.newBuilder(Fixtures.poll(SOURCE, START.plusSeconds(60L * i), PollOutcome.FAILED))

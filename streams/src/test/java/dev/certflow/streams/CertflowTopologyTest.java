@@ -31,6 +31,7 @@ import static dev.certflow.streams.Fixtures.k;
 import static dev.certflow.streams.Fixtures.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The expiry thresholds, failed renewals, SOURCE_DOWN and the topology's shape, under the old fixed thresholds (renewal policy off). */
 class CertflowTopologyTest {
 
     private static String summary(List<Alert> alerts) {
@@ -39,7 +40,7 @@ class CertflowTopologyTest {
 
     @Test
     void thresholdsAreCrossedAsDaysPassWithNoInputAndEachBucketFiresOnce() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "1");
             h.certificates.pipeInput(k(key), cert(key, START.plus(Duration.ofDays(40))));
             assertThat(h.expiring.isEmpty()).isTrue();
@@ -79,7 +80,7 @@ class CertflowTopologyTest {
 
     @Test
     void aRenewedCertificateLeavesTheTableAtOnceAndItsAlertResolves() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "2");
             h.certificates.pipeInput(k(key), cert(key, START.plus(Duration.ofDays(5))));
             assertThat(h.expiring.readValue().getBucket()).isEqualTo("7d");
@@ -107,7 +108,7 @@ class CertflowTopologyTest {
 
     @Test
     void repeatedIdenticalInputDoesNotRepeatRowsOrAlerts() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "3");
             Certificate c = cert(key, START.plus(Duration.ofDays(10)));
             h.certificates.pipeInput(k(key), c);
@@ -120,7 +121,7 @@ class CertflowTopologyTest {
 
     @Test
     void aRemovedCertificateLeavesBothTablesAndResolvesItsAlerts() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key(null, "4");
             h.certificates.pipeInput(k(key), cert(key, START.minus(Duration.ofDays(1))));
             h.attempts.pipeInput(k(key), Fixtures.attempt(key, "a1", AttemptStatus.FAILED, START.minusSeconds(60), "dns"));
@@ -139,7 +140,7 @@ class CertflowTopologyTest {
 
     @Test
     void failedRenewalsOrderByAttemptTimeIgnoreDuplicatesAndOlderAttempts() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "5");
             String kk = k(key);
             Instant t1 = START.minus(Duration.ofHours(5));
@@ -187,7 +188,7 @@ class CertflowTopologyTest {
 
     @Test
     void aCertificateWithoutExpiryIsItsOwnStateAndNeverExpires() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "6");
             Certificate noExpiry = Certificate.newBuilder(cert(key, null)).setExpiryStatus(ExpiryStatus.UNPARSEABLE).setNotAfterRaw("31/02/2026").build();
             h.certificates.pipeInput(k(key), noExpiry);
@@ -210,7 +211,7 @@ class CertflowTopologyTest {
 
     @Test
     void perTenantAndPerSourceOverridesReplaceTheDefaultThresholds() {
-        StreamsSettings s = new StreamsSettings();
+        StreamsSettings s = Harness.fixedThresholds();
         StreamsSettings.ThresholdOverride tenant = new StreamsSettings.ThresholdOverride();
         tenant.tenant = "bank";
         tenant.thresholdDays = List.of(60, 21);
@@ -243,7 +244,7 @@ class CertflowTopologyTest {
 
     @Test
     void shortLivedCertificatesUseLifetimePercentages() {
-        StreamsSettings s = new StreamsSettings();
+        StreamsSettings s = Harness.fixedThresholds();
         s.lifetimePercentages = List.of(33, 10);
         try (Harness h = new Harness(s)) {
             // a 47-day certificate on day 20: a fixed 30-day threshold would already have fired on day 17
@@ -267,7 +268,7 @@ class CertflowTopologyTest {
 
     @Test
     void aRenewalFailedAlertNeverContradictsTheRowItCameFrom() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "streak");
             String kk = k(key);
             Instant t1 = START.minus(Duration.ofHours(3));
@@ -298,7 +299,7 @@ class CertflowTopologyTest {
 
     @Test
     void sourceDownFiresOnceAfterNConsecutiveFailedPollsAndResolvesOnSuccess() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START, PollOutcome.FAILED));
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START.plusSeconds(60), PollOutcome.FAILED));
             h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START.plusSeconds(60), PollOutcome.FAILED)); // repeated
@@ -319,7 +320,7 @@ class CertflowTopologyTest {
 
     @Test
     void poisonRecordsGoToTheDeadLetterTopicWithTheirOriginAndTheRestContinues() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
             h.rawCertificates.pipeInput("bad-key".getBytes(StandardCharsets.UTF_8), garbage);
             CertificateKey key = key("acme", "10");
@@ -351,7 +352,7 @@ class CertflowTopologyTest {
     void alertIdsAreDeterministicAcrossRuns() {
         List<String> ids = new java.util.ArrayList<>();
         for (int run = 0; run < 2; run++) {
-            try (Harness h = new Harness()) {
+            try (Harness h = new Harness(Harness.fixedThresholds())) {
                 CertificateKey key = key("acme", "12");
                 h.certificates.pipeInput(k(key), cert(key, START.plus(Duration.ofDays(20))));
                 h.attempts.pipeInput(k(key), Fixtures.attempt(key, "x", AttemptStatus.FAILED, START, "e"));
@@ -363,7 +364,7 @@ class CertflowTopologyTest {
 
     @Test
     void aTickVisitsOnlyTheCertificatesWhoseBucketChanges() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             for (int i = 0; i < 500; i++) {
                 CertificateKey key = key("acme", "far-" + i);
                 h.certificates.pipeInput(k(key), cert(key, START.plus(Duration.ofDays(200 + i))));
@@ -380,7 +381,7 @@ class CertflowTopologyTest {
 
     @Test
     void aTickIsBoundedAndTheRestFollowsInTheNextTicks() {
-        StreamsSettings s = new StreamsSettings();
+        StreamsSettings s = Harness.fixedThresholds();
         s.maxTransitionsPerTick = 3;
         try (Harness h = new Harness(s)) {
             for (int i = 0; i < 7; i++) {
@@ -401,7 +402,7 @@ class CertflowTopologyTest {
 
     @Test
     void aFailedRenewalRowCarriesTheLatestCertificate() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
             CertificateKey key = key("acme", "snap");
             h.attempts.pipeInput(k(key), Fixtures.attempt(key, "f1", AttemptStatus.FAILED, START, "dns"));
             assertThat(h.failed.readValue().getCertificate()).isNull();
@@ -414,23 +415,34 @@ class CertflowTopologyTest {
     }
 
     @Test
-    void everyNodeAndStoreIsNamedAndTheTopologyHasTwoSubTopologies() {
+    void everyNodeAndStoreIsNamedAndTheTopologyHasThreeSubTopologies() {
         try (Harness h = new Harness()) {
             TopologyDescription d = CertflowTopology.buildTopology(h.topics, h.settings, h.metrics).describe();
-            assertThat(d.subtopologies()).hasSize(2);
+            assertThat(d.subtopologies()).hasSize(3);
             Set<String> nodes = d.subtopologies().stream().flatMap(s -> s.nodes().stream()).map(TopologyDescription.Node::name).collect(Collectors.toSet());
             assertThat(nodes).containsExactlyInAnyOrder(Names.CERTIFICATES_SOURCE, Names.RENEWAL_ATTEMPTS_SOURCE, Names.SOURCE_STATUS_SOURCE,
-                    Names.CERTIFICATE_PROCESSOR, Names.RENEWAL_PROCESSOR, Names.SOURCE_STATUS_PROCESSOR,
-                    Names.EXPIRING_SINK, Names.FAILED_SINK, Names.CERTIFICATE_ALERTS_SINK, Names.SOURCE_ALERTS_SINK);
+                    Names.MATCHES_SOURCE, Names.NAMES_SOURCE,
+                    Names.CERTIFICATE_PROCESSOR, Names.RENEWAL_PROCESSOR, Names.SOURCE_STATUS_PROCESSOR, Names.MATCH_PROCESSOR,
+                    Names.NAME_INDEX_PROCESSOR,
+                    Names.EXPIRING_SINK, Names.FAILED_SINK, Names.CERTIFICATE_ALERTS_SINK, Names.SOURCE_ALERTS_SINK,
+                    Names.NAMES_SINK, Names.MATCHES_SINK);
             Map<String, Set<String>> stores = d.subtopologies().stream().flatMap(s -> s.nodes().stream())
                     .filter(n -> n instanceof TopologyDescription.Processor)
                     .collect(Collectors.toMap(TopologyDescription.Node::name, n -> ((TopologyDescription.Processor) n).stores()));
-            assertThat(stores.get(Names.CERTIFICATE_PROCESSOR)).containsExactlyInAnyOrder(Names.CERTIFICATE_STORE, Names.SCHEDULE_STORE,
-                    Names.INDEX_STORE, Names.EXPIRY_ORDER_STORE, Names.EXPIRING_STORE, Names.UNKNOWN_EXPIRY_STORE,
-                    Names.RENEWAL_STATE_STORE, Names.FAILED_STORE, Names.CERTIFICATE_ALERT_STORE);
-            assertThat(stores.get(Names.RENEWAL_PROCESSOR)).containsExactlyInAnyOrder(Names.CERTIFICATE_STORE,
-                    Names.RENEWAL_STATE_STORE, Names.FAILED_STORE, Names.CERTIFICATE_ALERT_STORE);
+            Set<String> lifecycle = Set.of(Names.CERTIFICATE_STORE, Names.SCHEDULE_STORE, Names.INDEX_STORE, Names.EXPIRY_ORDER_STORE,
+                    Names.EXPIRING_STORE, Names.CERTIFICATE_ALERT_STORE, Names.GENERATION_STORE, Names.MATCH_STORE);
+            assertThat(stores.get(Names.CERTIFICATE_PROCESSOR)).containsAll(lifecycle)
+                    .contains(Names.UNKNOWN_EXPIRY_STORE, Names.RENEWAL_STATE_STORE, Names.FAILED_STORE).hasSize(lifecycle.size() + 3);
+            assertThat(stores.get(Names.RENEWAL_PROCESSOR)).containsAll(lifecycle)
+                    .contains(Names.RENEWAL_STATE_STORE, Names.FAILED_STORE).hasSize(lifecycle.size() + 2);
+            assertThat(stores.get(Names.MATCH_PROCESSOR)).containsExactlyInAnyOrderElementsOf(lifecycle);
+            assertThat(stores.get(Names.NAME_INDEX_PROCESSOR)).containsExactlyInAnyOrder(Names.NAME_INDEX_STORE, Names.NAME_RESULT_STORE);
             assertThat(stores.get(Names.SOURCE_STATUS_PROCESSOR)).containsExactlyInAnyOrder(Names.SOURCE_STATE_STORE, Names.SOURCE_ALERT_STORE);
+            // the name index reads its own topic alone: a sub-topology of its own, partitioned by parent domain
+            TopologyDescription.Subtopology index = d.subtopologies().stream()
+                    .filter(sub -> sub.nodes().stream().anyMatch(n -> n.name().equals(Names.NAME_INDEX_PROCESSOR))).findFirst().orElseThrow();
+            assertThat(index.nodes()).extracting(TopologyDescription.Node::name)
+                    .containsExactlyInAnyOrder(Names.NAMES_SOURCE, Names.NAME_INDEX_PROCESSOR, Names.MATCHES_SINK);
             assertThat(d.toString()).doesNotContain("KSTREAM-").doesNotContain("KTABLE-");
         }
     }

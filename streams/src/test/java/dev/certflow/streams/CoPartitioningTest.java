@@ -12,12 +12,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CoPartitioningTest {
 
     @Test
-    void theTopologyReadsCertificatesAndRenewalAttemptsTogetherAndNothingElse() {
+    void theTopologyReadsCertificatesRenewalAttemptsAndNameMatchesTogetherAndNothingElse() {
         try (Harness h = new Harness()) {
             List<CoPartitioning.Group> groups = CoPartitioning.groups(CertflowTopology.buildTopology(h.topics, h.settings, h.metrics).describe());
             assertThat(groups).hasSize(1);
-            assertThat(groups.get(0).topics()).containsExactlyInAnyOrder(h.topics.certificates().name(), h.topics.renewalAttempts().name());
-            assertThat(groups.get(0).processors()).containsExactlyInAnyOrder(Names.CERTIFICATE_PROCESSOR, Names.RENEWAL_PROCESSOR);
+            assertThat(groups.get(0).topics()).containsExactlyInAnyOrder(h.topics.certificates().name(), h.topics.renewalAttempts().name(),
+                    h.topics.certificateNameMatches().name());
+            assertThat(groups.get(0).processors()).containsExactlyInAnyOrder(Names.CERTIFICATE_PROCESSOR, Names.RENEWAL_PROCESSOR,
+                    Names.MATCH_PROCESSOR);
         }
     }
 

@@ -40,6 +40,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ExactlyOnceCrashIntegrationTest {
     private static final int BATCH = 300;
+    /**
+     * Alerts of one batch: each certificate expires in 5 days, so it is in the 7d floor (EXPIRING) and,
+     * renewed by hand (30 days' lead time) with no renewal seen, RENEWAL_OVERDUE; a third also RENEWAL_FAILED.
+     */
+    private static final int PER_BATCH = 2 * BATCH + BATCH / 3;
     private final List<Process> children = new ArrayList<>();
     private EmbeddedSchemaRegistry registry;
 
@@ -99,13 +104,13 @@ class ExactlyOnceCrashIntegrationTest {
         produceBatch(kafka, topics, 1, now);
         // kill as soon as output of the second batch is written but (with a 10 s commit interval) not yet committed
         KafkaIo.readUntil(kafka, topics.certificateAlerts().name(), Serdes.String().deserializer(),
-                topics.certificateAlerts().valueSerde().deserializer(), l -> l.size() > BATCH + BATCH / 3, Duration.ofSeconds(60), Duration.ZERO, false);
+                topics.certificateAlerts().valueSerde().deserializer(), l -> l.size() > PER_BATCH, Duration.ofSeconds(60), Duration.ZERO, false);
         first.destroyForcibly();
         assertThat(first.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(first.exitValue()).isNotZero();
 
         startChild(config, log);
-        int expectedAlerts = 2 * BATCH + 2 * BATCH / 3;
+        int expectedAlerts = 2 * PER_BATCH;
         List<ConsumerRecord<String, Alert>> alerts = KafkaIo.readUntil(kafka, topics.certificateAlerts().name(), Serdes.String().deserializer(),
                 topics.certificateAlerts().valueSerde().deserializer(), l -> l.size() >= expectedAlerts, Duration.ofSeconds(120), Duration.ofSeconds(3));
         List<ConsumerRecord<String, ExpiringCertificate>> rows = KafkaIo.readUntil(kafka, topics.certificatesExpiring().name(), Serdes.String().deserializer(),
@@ -117,7 +122,8 @@ class ExactlyOnceCrashIntegrationTest {
         assertThat(alerts).hasSize(expectedAlerts);
         assertThat(alerts.stream().map(ConsumerRecord::key).distinct().count()).isEqualTo(expectedAlerts);
         Map<AlertKind, Long> byKind = alerts.stream().collect(Collectors.groupingBy(r -> r.value().getKind(), Collectors.counting()));
-        assertThat(byKind).containsEntry(AlertKind.EXPIRING, (long) 2 * BATCH).containsEntry(AlertKind.RENEWAL_FAILED, (long) 2 * BATCH / 3);
+        assertThat(byKind).containsEntry(AlertKind.EXPIRING, (long) 2 * BATCH).containsEntry(AlertKind.RENEWAL_FAILED, (long) 2 * BATCH / 3)
+                .containsEntry(AlertKind.RENEWAL_OVERDUE, (long) 2 * BATCH);
         assertThat(alerts).allMatch(r -> r.value().getStatus() == AlertStatus.FIRING);
         assertThat(rows).hasSize(2 * BATCH);
         assertThat(rows.stream().map(ConsumerRecord::key).distinct().count()).isEqualTo(2 * BATCH);

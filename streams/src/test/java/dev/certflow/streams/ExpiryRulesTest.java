@@ -16,7 +16,7 @@ import static dev.certflow.streams.Fixtures.START;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ExpiryRulesTest {
-    private final ExpiryRules rules = new ExpiryRules(new StreamsSettings());
+    private final ExpiryRules rules = new ExpiryRules(Harness.fixedThresholds());
     private final CertificateKey key = Fixtures.key("acme", "r");
 
     @Test
@@ -37,6 +37,16 @@ class ExpiryRulesTest {
     }
 
     @Test
+    void theDefaultFloorsAreSevenAndOneDays() {
+        ExpiryRules floors = new ExpiryRules(new StreamsSettings());
+        Certificate c = Fixtures.cert(key, START.plus(Duration.ofDays(7)));
+        assertThat(floors.evaluate(c, START.toEpochMilli() - 1).bucket()).isNull();
+        assertThat(floors.evaluate(c, START.toEpochMilli() - 1).nextTransition()).isEqualTo(START.toEpochMilli());
+        assertThat(floors.evaluate(c, START.toEpochMilli()).bucket().label()).isEqualTo("7d");
+        assertThat(floors.evaluate(c, START.plus(Duration.ofDays(6)).toEpochMilli()).bucket().label()).isEqualTo("1d");
+    }
+
+    @Test
     void unknownExpiryHasNoBucketAndNoTransition() {
         Certificate pending = Certificate.newBuilder(Fixtures.cert(key, null)).setExpiryStatus(ExpiryStatus.PENDING).build();
         ExpiryRules.Evaluation e = rules.evaluate(pending, Long.MAX_VALUE - 1);
@@ -46,7 +56,7 @@ class ExpiryRulesTest {
 
     @Test
     void percentagesNeedALifetimeAndOtherwiseFallBackToDays() {
-        StreamsSettings s = new StreamsSettings();
+        StreamsSettings s = Harness.fixedThresholds();
         s.lifetimePercentages = List.of(50);
         ExpiryRules pct = new ExpiryRules(s);
         Certificate noNotBefore = Fixtures.cert(key, START.plus(Duration.ofDays(20)));

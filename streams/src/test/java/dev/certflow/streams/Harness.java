@@ -40,6 +40,7 @@ final class Harness implements AutoCloseable {
     final TestOutputTopic<String, FailedRenewal> failed;
     final TestOutputTopic<String, Alert> alerts;
     final TestOutputTopic<byte[], byte[]> dlq;
+    final TestOutputTopic<String, dev.certflow.events.CertificateName> names;
 
     private final java.nio.file.Path stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "certflow-ttd-" + UUID.randomUUID());
 
@@ -59,11 +60,20 @@ final class Harness implements AutoCloseable {
         expiring = output(topics.certificatesExpiring());
         failed = output(topics.renewalsFailed());
         alerts = output(topics.certificateAlerts());
+        names = output(topics.certificateNames());
         dlq = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }
 
     Harness() {
         this(new StreamsSettings());
+    }
+
+    /** The old fixed thresholds: 30, 14, 7 and 1 days and no renewal policy. */
+    static StreamsSettings fixedThresholds() {
+        StreamsSettings s = new StreamsSettings();
+        s.thresholdDays = new java.util.ArrayList<>(java.util.List.of(30, 14, 7, 1));
+        s.renewal.enabled = false;
+        return s;
     }
 
     private <V> TestInputTopic<String, V> input(Topics.Topic<String, V> t) {
@@ -74,14 +84,27 @@ final class Harness implements AutoCloseable {
         return driver.createOutputTopic(t.name(), t.keySerde().deserializer(), t.valueSerde().deserializer());
     }
 
+    private java.time.Instant now = Fixtures.START;
+
     void advance(java.time.Duration d) {
         driver.advanceWallClockTime(d);
+        now = now.plus(d);
+    }
+
+    /** The driver's wall clock. */
+    java.time.Instant now() {
+        return now;
+    }
+
+    /** Moves the wall clock to {@code t} in one step (one tick there). */
+    void toInstant(java.time.Instant t) {
+        advance(java.time.Duration.between(now, t));
     }
 
     /** Advances in steps of one hour, like a running application's frequent ticks. */
     void advanceHourly(java.time.Duration total) {
         for (long h = 0; h < total.toHours(); h++) {
-            driver.advanceWallClockTime(java.time.Duration.ofHours(1));
+            advance(java.time.Duration.ofHours(1));
         }
     }
 
@@ -111,7 +134,7 @@ final class Harness implements AutoCloseable {
             public String state() {
                 return "RUNNING";
             }
-        }, self, new ClockTime(Fixtures.START::toEpochMilli));
+        }, self, new ClockTime(Fixtures.START::toEpochMilli), new RenewalPolicy(settings.renewal));
     }
 
     @Override

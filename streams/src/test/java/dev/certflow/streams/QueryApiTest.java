@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The query API over HTTP: key forms, 503 while the stores cannot be read, ordering by instant. */
 class QueryApiTest {
     private static final List<String> ENDPOINTS = List.of("/v1/certificates/expiring-soon?days=30", "/v1/certificates/expiry-unknown",
-            "/v1/renewals/failed", "/v1/certificates/smoxy/smoxy-eu/acme/1", "/v1/certificates/smoxy%2Fsmoxy-eu%2Facme%2F1");
+            "/v1/certificates/renewal-overdue", "/v1/renewals/failed", "/v1/certificates/smoxy/smoxy-eu/acme/1", "/v1/certificates/smoxy%2Fsmoxy-eu%2Facme%2F1");
 
     @AutoClose
     private final Closeables closeables = new Closeables();
@@ -123,6 +123,44 @@ class QueryApiTest {
         assertThat(keys(failed)).containsExactly(Fixtures.k(earlier), Fixtures.k(later));
     }
 
+    @Test
+    void rowsAndCertificatesShowTheRenewalStateAndTheOverdueAreListed() throws Exception {
+        Harness h = harness();
+        // renewed by hand, 20 days left: due since day -10, overdue since day -8
+        dev.certflow.events.Certificate overdue = RenewalFixtures.yeastarUpload("pbx-berlin", "1", "pbx.example.com", START.plus(Duration.ofDays(20)), START);
+        // smoxy auto-managed, 47 days left: scheduled for day 17
+        dev.certflow.events.Certificate scheduled = RenewalFixtures.smoxyAuto("org", "2", "shop.example.com", List.of(), START.plus(Duration.ofDays(47)), START);
+        h.certificates.pipeInput(RenewalFixtures.k(overdue), overdue);
+        h.certificates.pipeInput(RenewalFixtures.k(scheduled), scheduled);
+        String base = serve(h.queries());
+
+        JsonNode rows = AvroJson.MAPPER.readTree(get(base + "/v1/certificates/expiring-soon?days=60").body());
+        assertThat(keys(rows)).containsExactly(RenewalFixtures.k(overdue), RenewalFixtures.k(scheduled));
+        JsonNode first = rows.get("items").get(0);
+        assertThat(first.get("renewalStatus").asText()).isEqualTo("OVERDUE");
+        assertThat(first.get("expectedRenewalAt").asText()).isEqualTo(START.minus(Duration.ofDays(10)).toString());
+        assertThat(first.get("renewalOverdueAt").asText()).isEqualTo(START.minus(Duration.ofDays(8)).toString());
+        assertThat(first.get("renewalPolicy").asText()).isEqualTo("manual-lead-30d");
+        assertThat(first.get("bucket").asText()).isEqualTo("renewal-overdue");
+        JsonNode second = rows.get("items").get(1);
+        assertThat(second.get("renewalStatus").asText()).isEqualTo("SCHEDULED");
+        assertThat(second.get("expectedRenewalAt").asText()).isEqualTo(START.plus(Duration.ofDays(17)).toString());
+        assertThat(second.get("renewalPolicy").asText()).isEqualTo("smoxy-auto-30d");
+        assertThat(second.get("renewalMode").asText()).isEqualTo("auto");
+        assertThat(second.get("bucket").isNull()).isTrue();
+
+        JsonNode one = AvroJson.MAPPER.readTree(get(base + "/v1/certificates/" + RenewalFixtures.k(overdue)).body());
+        assertThat(one.path("renewal").path("renewalStatus").asText()).isEqualTo("OVERDUE");
+        assertThat(one.path("renewal").path("renewalPolicy").asText()).isEqualTo("manual-lead-30d");
+        assertThat(one.path("renewal").path("renewalMode").asText()).isEqualTo("manual");
+        assertThat(one.path("expiring").path("renewalStatus").asText()).isEqualTo("OVERDUE");
+
+        JsonNode list = AvroJson.MAPPER.readTree(get(base + "/v1/certificates/renewal-overdue").body());
+        assertThat(list.get("count").asInt()).isEqualTo(1);
+        assertThat(keys(list)).containsExactly(RenewalFixtures.k(overdue));
+        assertThat(list.get("items").get(0).path("value").path("renewalOverdueAt").asText()).isEqualTo(START.minus(Duration.ofDays(8)).toString());
+    }
+
     private static List<String> keys(JsonNode list) {
         List<String> keys = new ArrayList<>();
         list.get("items").forEach(n -> keys.add(n.get("key").asText()));
@@ -142,7 +180,7 @@ class QueryApiTest {
         KafkaStreams streams = new KafkaStreams(CertflowTopology.buildTopology(kafka.topics(), settings, metrics), props);
         closeables.add(() -> streams.close(Duration.ofSeconds(10)));
         assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
-        String base = serve(new QueryService(streams, new HostInfo("localhost", 1), Time.SYSTEM));
+        String base = serve(new QueryService(streams, new HostInfo("localhost", 1), Time.SYSTEM, new RenewalPolicy(new StreamsSettings.RenewalSettings())));
         for (String endpoint : ENDPOINTS) {
             assertUnavailable(get(base + endpoint), endpoint);
         }
@@ -177,7 +215,7 @@ class QueryApiTest {
                 return "REBALANCING";
             }
         };
-        String base = serve(new QueryService(migrating, self, Time.SYSTEM));
+        String base = serve(new QueryService(migrating, self, Time.SYSTEM, new RenewalPolicy(new StreamsSettings.RenewalSettings())));
         for (String endpoint : ENDPOINTS) {
             assertUnavailable(get(base + endpoint), endpoint);
         }

@@ -132,6 +132,16 @@ class TwoInstancesQueryIntegrationTest {
             assertThat(AvroJson.MAPPER.readTree(fa).get("count").asInt()).isEqualTo(8);
             assertThat(get(opsUrls.get(1) + "/v1/renewals/failed").body()).isEqualTo(fa);
         });
+        // renewed by hand (no issuance method), 30 days' lead: the 20 within 30 days are past their point plus grace
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String oa = get(opsUrls.get(0) + "/v1/certificates/renewal-overdue").body();
+            assertThat(AvroJson.MAPPER.readTree(oa).get("count").asInt()).isEqualTo(20);
+            assertThat(get(opsUrls.get(1) + "/v1/certificates/renewal-overdue").body()).isEqualTo(oa);
+        });
+        int overdueA = AvroJson.MAPPER.readTree(get(opsUrls.get(0) + "/v1/certificates/renewal-overdue?local=true").body()).get("count").asInt();
+        int overdueB = AvroJson.MAPPER.readTree(get(opsUrls.get(1) + "/v1/certificates/renewal-overdue?local=true").body()).get("count").asInt();
+        assertThat(overdueA + overdueB).isEqualTo(20);
+        assertThat(overdueA).isBetween(1, 19);
         String unknownA = get(opsUrls.get(0) + "/v1/certificates/expiry-unknown").body();
         assertThat(get(opsUrls.get(1) + "/v1/certificates/expiry-unknown").body()).isEqualTo(unknownA);
         JsonNode unknown = AvroJson.MAPPER.readTree(unknownA);

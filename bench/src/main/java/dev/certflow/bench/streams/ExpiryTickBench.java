@@ -11,6 +11,8 @@ import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.Topics;
 import dev.certflow.streams.ExpiryRules;
 import dev.certflow.streams.Names;
+import dev.certflow.streams.RenewalPolicy;
+import dev.certflow.events.RenewalStatus;
 import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,11 +48,15 @@ import java.util.concurrent.TimeUnit;
  * <p>Runs the real streams application (exactly-once, RocksDB stores, changelogs) on the in-JVM
  * broker with a clock it can move (it starts six hours behind the system clock and only moves
  * towards it: brokers reject record timestamps more than an hour ahead), loads N certificates
- * (default 1,000,000) of which {@code ROUNDS x changed} (default 5 x 1,000) cross their 30-day
- * threshold one to five hours after the app clock's start; then for each round: moves the clock past the boundary, waits for
- * the tick that re-evaluates those certificates and reads its duration; and, in the same run, times
- * a full scan of the certificate store (every certificate read and evaluated, read-only) as the
- * baseline a naive "re-check everything each tick" punctuator would pay at least.
+ * (default 1,000,000) of which {@code ROUNDS x changed} (default 5 x 1,000) cross a boundary one to
+ * five hours after the app clock's start: under the default renewal policy (renewed by hand, 30
+ * days' lead, 2 days' grace) their renewal-overdue point, so each raises RENEWAL_OVERDUE and
+ * rewrites its row, the same work per certificate as an expiry threshold; with
+ * {@code -Dbench.fixed=true} the old fixed thresholds [30, 14, 7, 1] and their 30-day threshold.
+ * Then for each round: moves the clock past the boundary, waits for the tick that re-evaluates
+ * those certificates and reads its duration; and, in the same run, times a full scan of the
+ * certificate store (every certificate read and evaluated with the expiry rules and the renewal
+ * policy, read-only) as the baseline a naive "re-check everything each tick" punctuator would pay at least.
  *
  * <p>{@code bench/run ExpiryTickBench [certificates] [changedPerRound]}
  */
@@ -80,7 +86,10 @@ public final class ExpiryTickBench {
             long base = System.currentTimeMillis() - Duration.ofHours(6).toMillis();
             System.out.printf("loading %,d certificates (%d rounds x %,d crossing a threshold)...%n", total, ROUNDS, changed);
             long t0 = System.nanoTime();
-            produce(kafka, topics, total, changed, base);
+            boolean fixedThresholds = Boolean.getBoolean("bench.fixed");
+            // the boundary the near certificates cross: the 30-day threshold, or the overdue point (30 days' lead + 2 days' grace)
+            Duration crossing = fixedThresholds ? Duration.ofDays(30) : Duration.ofDays(28);
+            produce(kafka, topics, total, changed, base, crossing);
             System.out.printf("produced in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
             StreamsSettings s = new StreamsSettings();
@@ -88,6 +97,12 @@ public final class ExpiryTickBench {
             s.stateDir = dir.toString();
             s.tickInterval = Duration.ofSeconds(1);
             s.commitInterval = Duration.ofSeconds(1);
+            if (fixedThresholds) {
+                s.thresholdDays = new ArrayList<>(List.of(30, 14, 7, 1));
+                s.renewal.enabled = false;
+            }
+            System.out.printf("policy: %s%n", fixedThresholds ? "old fixed thresholds [30, 14, 7, 1], renewal policy off"
+                    : "defaults: floors " + s.thresholdDays + ", renewal policy on (crossing the renewal-overdue point)");
             MovableTime time = new MovableTime();
             time.offsetMs = -Duration.ofHours(6).toMillis();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -99,13 +114,14 @@ public final class ExpiryTickBench {
                 ReadOnlyKeyValueStore<String, Certificate> store = app.streams().store(
                         StoreQueryParameters.fromNameAndType(Names.CERTIFICATE_STORE, QueryableStoreTypes.keyValueStore()));
                 ExpiryRules rules = new ExpiryRules(s);
+                RenewalPolicy policy = new RenewalPolicy(s.renewal);
                 List<Double> ticks = new ArrayList<>();
                 List<Double> idle = new ArrayList<>();
                 List<Double> scans = new ArrayList<>();
                 for (int round = 1; round <= ROUNDS; round++) {
                     // the full scan first (warms the same caches the tick then benefits from less than the scan)
                     long ss = System.nanoTime();
-                    long[] seen = scan(store, rules, time.time.milliseconds());
+                    long[] seen = scan(store, rules, policy, time.time.milliseconds());
                     double scanMs = (System.nanoTime() - ss) / 1e6;
                     scans.add(scanMs);
                     long busyBefore = app.metrics().lastBusyTickNanos();
@@ -133,7 +149,7 @@ public final class ExpiryTickBench {
                     }
                     double idleMs = (timer.totalTime(TimeUnit.MILLISECONDS) - t0ms) / Math.max(1, timer.count() - c0);
                     idle.add(idleMs);
-                    System.out.printf("round %d: tick re-evaluated %,d certificates in %.2f ms (%.0f us each); idle tick %.3f ms; full scan of %,d certificates (%,d in a bucket) %.1f ms%n",
+                    System.out.printf("round %d: tick re-evaluated %,d certificates in %.2f ms (%.0f us each); idle tick %.3f ms; full scan of %,d certificates (%,d in a bucket or overdue) %.1f ms%n",
                             round, app.metrics().lastBusyTickTransitions(), tickMs, tickMs * 1000 / changed, idleMs, seen[0], seen[1], scanMs);
                 }
                 double tick = median(ticks);
@@ -149,7 +165,7 @@ public final class ExpiryTickBench {
         }
     }
 
-    private static void produce(KafkaSettings kafka, Topics topics, int total, int changed, long base) {
+    private static void produce(KafkaSettings kafka, Topics topics, int total, int changed, long base, Duration crossing) {
         Map<String, Object> props = kafka.producer("tick-bench");
         props.put("batch.size", 262144);
         props.put("linger.ms", 20);
@@ -159,8 +175,8 @@ public final class ExpiryTickBench {
                 long notAfter;
                 if (i < near) {
                     int round = 1 + i / changed;
-                    // the 30d boundary of these falls within one second after base + round hours
-                    notAfter = base + Duration.ofDays(30).toMillis() + Duration.ofHours(round).toMillis() + (i % changed) % 1000;
+                    // the crossed boundary of these falls within one second after base + round hours
+                    notAfter = base + crossing.toMillis() + Duration.ofHours(round).toMillis() + (i % changed) % 1000;
                 } else {
                     notAfter = base + Duration.ofDays(60).toMillis() + (long) (i % 340) * ExpiryRules.DAY + i % 86_400_000L;
                 }
@@ -197,15 +213,17 @@ public final class ExpiryTickBench {
         }
     }
 
-    /** The baseline: read and evaluate every certificate. Returns {certificates, in a bucket}. */
-    private static long[] scan(ReadOnlyKeyValueStore<String, Certificate> store, ExpiryRules rules, long now) {
+    /** The baseline: read and evaluate every certificate. Returns {certificates, in a bucket or overdue}. */
+    private static long[] scan(ReadOnlyKeyValueStore<String, Certificate> store, ExpiryRules rules, RenewalPolicy policy, long now) {
         long n = 0;
         long inBucket = 0;
         try (KeyValueIterator<String, Certificate> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<String, Certificate> e = it.next();
                 n++;
-                if (rules.evaluate(e.value, now).bucket() != null) {
+                boolean overdue = policy.enabled() && policy.plan(e.value, null, e.value.getObservedAt().toEpochMilli())
+                        .status(now, false) == RenewalStatus.OVERDUE;
+                if (rules.evaluate(e.value, now).bucket() != null || overdue) {
                     inBucket++;
                 }
             }

@@ -1,0 +1,78 @@
+package dev.certflow.streams;
+
+import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateNameMatch;
+import dev.certflow.schemas.CertificateKeys;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Takes the name index's conclusion about a certificate back in the certificate's own task: keeps it
+ * (superseded by, newer holder elsewhere) and re-evaluates the certificate, which resolves or raises
+ * its alerts. A replacement with another issuer is RENEWAL_DRIFT. A conclusion computed under a name
+ * that is no longer the certificate's primary name is stale and ignored.
+ */
+final class MatchProcessor implements Processor<String, CertificateNameMatch, String, Object> {
+    private final CertificateLifecycle.Setup setup;
+    private ProcessorContext<String, Object> ctx;
+    private KeyValueStore<String, Certificate> certificates;
+    private KeyValueStore<String, CertificateNameMatch> matches;
+    private CertificateLifecycle lifecycle;
+
+    MatchProcessor(CertificateLifecycle.Setup setup) {
+        this.setup = setup;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        ctx = context;
+        certificates = context.getStateStore(Names.CERTIFICATE_STORE);
+        matches = context.getStateStore(Names.MATCH_STORE);
+        lifecycle = setup.open(context);
+    }
+
+    @Override
+    public void process(Record<String, CertificateNameMatch> record) {
+        String key = record.key();
+        CertificateNameMatch m = record.value();
+        if (key == null || m == null) {
+            return;
+        }
+        if (!CertificateKeys.format(m.getCertificateKey()).equals(key)) {
+            throw new IllegalArgumentException("certificate-name-matches record key '" + key + "' differs from field certificateKey '"
+                    + CertificateKeys.format(m.getCertificateKey()) + "'");
+        }
+        long now = ctx.currentSystemTimeMs();
+        Certificate c = certificates.get(key);
+        if (c == null || !setup.policy().enabled()) {
+            if (matches.get(key) != null) {
+                matches.delete(key);
+            }
+            return;
+        }
+        if (!Objects.equals(m.getPrimaryName(), DomainNames.primary(c))) {
+            return;
+        }
+        CertificateNameMatch prev = matches.get(key);
+        if (m.getSupersededBy() == null && m.getNewerHolder() == null) {
+            if (prev != null) {
+                matches.delete(key);
+            }
+        } else {
+            matches.put(key, m);
+        }
+        if (m.getSupersededBy() != null && (prev == null || !m.getSupersededBy().equals(prev.getSupersededBy()))
+                && CertificateProcessor.issuerChanged(c.getIssuer(), m.getSupersededByIssuer())) {
+            String replacement = CertificateKeys.format(m.getSupersededBy());
+            lifecycle.alerts().fire(ctx, Alerts.slot(AlertKinds.DRIFT_SLOT, key),
+                    AlertKinds.drift(key, c, List.of(), c.getIssuer(), m.getSupersededByIssuer(), replacement,
+                            m.getSupersededByNotAfter().toEpochMilli(), now), now, "replaced again");
+        }
+        lifecycle.evaluate(key, now);
+    }
+}
