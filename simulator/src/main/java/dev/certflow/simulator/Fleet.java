@@ -8,20 +8,29 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
- * A generated certificate fleet, deterministic from {@code (seed, size, start)}.
+ * A generated certificate fleet, deterministic from {@code (seed, size, start, profile)}.
  *
  * <p>The fleet has nine units: three departments of one Leegality instance ({@code esign-main}),
  * three smoxy organisations and three Yeastar PBXs, each PBX in its own zone. Certificate number
  * {@code g} (0 &le; g &lt; size) belongs to unit {@code g % 9} at index {@code g / 9}. The first
- * indexes of every unit are the scripted certificates ({@link #scenario()}): about to cross each
- * threshold, expired, without expiry, renewals failing then succeeding, removed, added. The rest are
- * {@link Script#BACKGROUND} certificates that are computed from the seed when asked for and never
- * stored, so a fleet of a million costs no more memory than one of a hundred.
+ * indexes of every unit (and, in {@link Profile#YEAR}, the last index of each PBX) are the scripted
+ * certificates of the {@link Profile} ({@link #scenario()}). The rest are {@link Script#BACKGROUND}
+ * certificates, computed from the seed when asked for and never stored, so a fleet of a million costs
+ * no more memory than one of a hundred.
+ *
+ * <p>Background certificates have realistic lifetimes and renew on schedule for ever
+ * ({@link RenewalMode}): smoxy {@code auto_managed} 30 days before expiry, Yeastar {@code apply} at one
+ * third remaining, uploaded ones by hand before the 30-day lead time, Leegality signing certificates
+ * replaced by a new id. Lifetimes, by mode: automatic 47 d (40 %), 100 d (30 %), 200 d (20 %), 398 d
+ * (10 %); uploaded 100 d (30 %), 200 d (40 %), 398 d (30 %); Leegality 200 d (30 %), 398 d (70 %);
+ * trusted CAs on the PBXs ten years. Each starts at a seed-drawn phase with up to two earlier
+ * generations, so renewals are spread evenly over time.
  *
  * <p>All instants are whole seconds; scripted times are offsets from {@code start} plus a stagger of
  * 7 minutes per unit so that units do not fire at the same instant.
@@ -43,6 +52,15 @@ public final class Fleet {
     static final List<Script> RENEWING_SCRIPTS = List.of(Script.CROSSES_30D, Script.CROSSES_14D, Script.CROSSES_7D,
             Script.CROSSES_1D, Script.EXPIRED, Script.NO_EXPIRY, Script.RENEWAL_FAILS_THEN_SUCCEEDS,
             Script.REMOVED, Script.ADDED);
+    static final List<Script> YEAR_LEEGALITY = List.of(Script.SUPERSEDED);
+    /** The renewed holder of RENEWED_NOT_DEPLOYED is index 2, so it exists whenever its PBX copy does. */
+    static final List<Script> YEAR_SMOXY = List.of(Script.RENEWAL_STOPS, Script.RENEWAL_FAILS,
+            Script.RENEWED_NOT_DEPLOYED, Script.SAN_DROPPED);
+    static final List<Script> YEAR_YEASTAR = List.of(Script.RENEWAL_STOPS, Script.RENEWAL_FAILS);
+    /** Last on its PBX's list, so that deleting it shifts no other certificate between pages. */
+    static final List<Script> YEAR_YEASTAR_LAST = List.of(Script.RENEWED_NOT_DEPLOYED);
+    /** Lifetime of the automatically renewed scripted certificates of the year: 30 days is then a third of it. */
+    static final Duration SCRIPTED_AUTO_LIFETIME = Duration.ofDays(90);
     /** The unparseable Leegality expiry. */
     static final String GARBAGE_EXPIRY = "2027-02-30T25:61:00";
 
@@ -54,53 +72,78 @@ public final class Fleet {
     private final long seed;
     private final int size;
     private final Instant start;
+    private final Profile profile;
+    private final Instant horizon;
     private final List<FleetUnit> units;
-    private final List<List<FleetCertificate>> scripted;
+    private final List<List<FleetCertificate>> first;
+    private final List<List<FleetCertificate>> last;
     private final List<FleetCertificate> scenario;
     private final List<Outage> outages;
 
     /**
-     * Generates the fleet.
+     * Generates the scripted-day fleet ({@link Profile#DAY}).
      *
      * @param seed  everything variable is drawn from it
      * @param size  number of certificates (1 .. 100,000,000)
      * @param start the simulated start instant the script is relative to (truncated to seconds)
      */
     public Fleet(long seed, int size, Instant start) {
-        this(seed, size, start, null);
+        this(seed, size, start, null, Profile.DAY);
+    }
+
+    /** Generates the fleet of a profile. */
+    public Fleet(long seed, int size, Instant start, Profile profile) {
+        this(seed, size, start, null, profile);
     }
 
     /**
-     * Generates the fleet with one given credential for every source (Leegality and smoxy tokens,
-     * Yeastar client secrets; Yeastar client ids become the PBX names), for deployments whose ingest
-     * configuration refers to it; null keeps the generated per-source credentials.
+     * Generates the scripted-day fleet with one given credential for every source (Leegality and smoxy
+     * tokens, Yeastar client secrets; Yeastar client ids become the PBX names), for deployments whose
+     * ingest configuration refers to it; null keeps the generated per-source credentials.
      */
     public Fleet(long seed, int size, Instant start, String credential) {
+        this(seed, size, start, credential, Profile.DAY);
+    }
+
+    /** Generates the fleet of a profile, with one credential for every source (null = generated ones). */
+    public Fleet(long seed, int size, Instant start, String credential, Profile profile) {
         if (size < 1 || size > 100_000_000) {
             throw new IllegalArgumentException("fleet size must be between 1 and 100000000, was " + size);
         }
         this.seed = seed;
         this.size = size;
         this.start = start.truncatedTo(ChronoUnit.SECONDS);
+        this.profile = profile;
+        this.horizon = this.start.plus(profile.horizon());
         this.units = List.copyOf(credential == null ? buildUnits()
                 : buildUnits().stream().map(u -> new FleetUnit(u.index(), u.kind(), u.sourceName(), u.tenant(), u.label(), u.zone(),
                 u.token() == null ? null : credential, u.clientId() == null ? null : u.sourceName(),
                 u.clientSecret() == null ? null : credential)).toList());
-        List<List<FleetCertificate>> perUnit = new ArrayList<>();
+        List<List<FleetCertificate>> heads = new ArrayList<>();
+        List<List<FleetCertificate>> lasts = new ArrayList<>();
         List<FleetCertificate> all = new ArrayList<>();
         for (FleetUnit unit : units) {
-            int n = Math.min(scripts(unit).size(), unitSize(unit.index()));
-            List<FleetCertificate> list = new ArrayList<>(n);
-            for (int j = 0; j < n; j++) {
-                list.add(build(unit, j));
+            int n = unitSize(unit.index());
+            int h = Math.min(firstScripts(unit).size(), n);
+            int l = Math.min(lastScripts(unit).size(), n - h);
+            List<FleetCertificate> headList = new ArrayList<>(h);
+            for (int j = 0; j < h; j++) {
+                headList.add(scripted(unit, j, firstScripts(unit).get(j), heads));
             }
-            perUnit.add(List.copyOf(list));
-            all.addAll(list);
+            List<FleetCertificate> lastList = new ArrayList<>(l);
+            for (int k = 0; k < l; k++) {
+                lastList.add(scripted(unit, n - l + k, lastScripts(unit).get(k), heads));
+            }
+            heads.add(List.copyOf(headList));
+            lasts.add(List.copyOf(lastList));
+            all.addAll(headList);
+            all.addAll(lastList);
         }
-        this.scripted = List.copyOf(perUnit);
+        this.first = List.copyOf(heads);
+        this.last = List.copyOf(lasts);
         this.scenario = List.copyOf(all);
-        this.outages = List.of(new Outage(OUTAGE_PBX, this.start.plus(Duration.ofHours(4)),
-                this.start.plus(Duration.ofHours(7)), this.start.plus(Duration.ofHours(10))));
+        this.outages = List.of(new Outage(OUTAGE_PBX, this.start.plus(profile.outageFrom()),
+                this.start.plus(profile.outageDropping()), this.start.plus(profile.outageUntil())));
     }
 
     public long seed() {
@@ -115,13 +158,22 @@ public final class Fleet {
         return start;
     }
 
+    public Profile profile() {
+        return profile;
+    }
+
+    /** How far {@link FleetCertificate#events()} follow renewals on schedule: start + the profile's horizon. */
+    public Instant horizon() {
+        return horizon;
+    }
+
     /** The nine tenants: Leegality departments, smoxy organisations, Yeastar PBXs. */
     public List<FleetUnit> units() {
         return units;
     }
 
     /**
-     * The scripted certificates, about ten per unit, each with its key parts ({@link FleetCertificate#kind()},
+     * The scripted certificates of the profile, each with its key parts ({@link FleetCertificate#kind()},
      * {@code sourceName()}, {@code tenant()}, {@code sourceId()}, {@code key()}) and expected
      * {@link FleetCertificate#events()}. Held in memory; everything else is computed on demand.
      */
@@ -157,7 +209,12 @@ public final class Fleet {
 
     /** Number of scripted certificates at the head of a unit. */
     public int scriptedCount(int unit) {
-        return scripted.get(unit).size();
+        return first.get(unit).size();
+    }
+
+    /** Index of the first scripted certificate at the end of a unit (the unit size when there is none). */
+    private int lastStart(int unit) {
+        return unitSize(unit) - last.get(unit).size();
     }
 
     /** Certificate {@code index} of a unit: the held object when scripted, a freshly computed one otherwise. */
@@ -165,117 +222,188 @@ public final class Fleet {
         if (index < 0 || index >= unitSize(unit)) {
             throw new IndexOutOfBoundsException("unit " + unit + " has no certificate " + index);
         }
-        List<FleetCertificate> head = scripted.get(unit);
-        return index < head.size() ? head.get(index) : build(units.get(unit), index);
+        List<FleetCertificate> head = first.get(unit);
+        if (index < head.size()) {
+            return head.get(index);
+        }
+        int lastStart = lastStart(unit);
+        return index >= lastStart ? last.get(unit).get(index - lastStart) : background(units.get(unit), index);
     }
 
     /** Certificates of a unit listed at {@code t}. */
     public int presentCount(int unit, Instant t) {
-        int count = unitSize(unit) - scriptedCount(unit);
-        for (FleetCertificate c : scripted.get(unit)) {
+        return lastStart(unit) - scriptedCount(unit) + presentScripted(first.get(unit), t).size()
+                + presentScripted(last.get(unit), t).size();
+    }
+
+    private static List<Integer> presentScripted(List<FleetCertificate> list, Instant t) {
+        List<Integer> out = new ArrayList<>();
+        for (FleetCertificate c : list) {
             if (c.presentAt(t)) {
-                count++;
+                out.add(c.index());
             }
         }
-        return count;
+        return out;
     }
 
     /** Indexes of the certificates listed at {@code t}, from position {@code offset}, at most {@code limit}. */
     public int[] presentIndexes(int unit, Instant t, long offset, int limit) {
-        List<Integer> head = new ArrayList<>();
-        for (FleetCertificate c : scripted.get(unit)) {
-            if (c.presentAt(t)) {
-                head.add(c.index());
-            }
-        }
-        int total = presentCount(unit, t);
+        List<Integer> head = presentScripted(first.get(unit), t);
+        List<Integer> tail = presentScripted(last.get(unit), t);
+        int scriptedCount = scriptedCount(unit);
+        long background = lastStart(unit) - scriptedCount;
+        long total = head.size() + background + tail.size();
         if (offset >= total || limit <= 0) {
             return new int[0];
         }
         int n = (int) Math.min(limit, total - offset);
         int[] out = new int[n];
-        int scriptedCount = scriptedCount(unit);
         for (int i = 0; i < n; i++) {
             long pos = offset + i;
-            out[i] = pos < head.size() ? head.get((int) pos) : (int) (scriptedCount + pos - head.size());
+            if (pos < head.size()) {
+                out[i] = head.get((int) pos);
+            } else if (pos < head.size() + background) {
+                out[i] = (int) (scriptedCount + pos - head.size());
+            } else {
+                out[i] = tail.get((int) (pos - head.size() - background));
+            }
         }
         return out;
     }
 
-    /** Finds a certificate of a unit by its source id, or null. Background ids carry their index. */
+    /**
+     * Finds a certificate of a unit by a source id of any of its generations, or null. Background ids
+     * carry their index (and, for new-id renewals, their generation).
+     */
     public FleetCertificate bySourceId(int unit, String sourceId) {
-        for (FleetCertificate c : scripted.get(unit)) {
-            if (c.sourceId().equals(sourceId)) {
-                return c;
-            }
-        }
-        int index;
         FleetUnit u = units.get(unit);
+        int index;
+        UUID uuid = null;
         try {
-            index = u.kind().equals("yeastar") ? Integer.parseInt(sourceId) - 1
-                    : (int) UUID.fromString(sourceId).getLeastSignificantBits() ^ idMask(unit);
+            if (u.kind().equals("yeastar")) {
+                index = Integer.parseInt(sourceId) - 1;
+            } else {
+                uuid = UUID.fromString(sourceId);
+                index = (int) uuid.getLeastSignificantBits() ^ idMask(unit);
+            }
         } catch (IllegalArgumentException e) {
             return null;
         }
-        if (index < scriptedCount(unit) || index >= unitSize(unit)) {
+        if (index < 0 || index >= unitSize(unit)) {
             return null;
         }
-        FleetCertificate c = build(u, index);
-        return c.sourceId().equals(sourceId) ? c : null;
+        FleetCertificate c = certificate(unit, index);
+        for (Generation g : c.head()) {
+            if (g.sourceId().equals(sourceId)) {
+                return c;
+            }
+        }
+        if (c.tail() == null) {
+            return null;
+        }
+        if (c.generation(c.tail().first()).sourceId().equals(sourceId)) {
+            return c;
+        }
+        // a new id per generation: the id names its generation
+        Generation g = c.tail().ids() == null || uuid == null ? null
+                : c.generation(Math.max(c.tail().first(), Cycle.IdScheme.generationOf(uuid)));
+        return g != null && g.sourceId().equals(sourceId) ? c : null;
     }
 
     /** smoxy attempts of a certificate finished by {@code t}, newest first. */
     public List<SmoxyAttempt> smoxyAttempts(FleetCertificate c, Instant t) {
         List<SmoxyAttempt> all = new ArrayList<>();
-        long h = c.hash();
-        String[] sans = {c.domain(), "www." + c.domain()};
-        boolean custom = smoxyCustom(c);
-        int k = 0;
-        if (custom) {
-            all.add(attempt(c, k++, "upload", "succeeded", c.createdAt(), null, null, c.expiry(), sans));
-        } else if (c.script() == Script.BACKGROUND) {
-            int m = 1 + (int) Long.remainderUnsigned(h >>> 8, 3);
-            for (int i = m; i >= 1; i--) {
-                Instant finished = c.expiry().minus(Duration.ofDays(90L * i));
-                boolean newest = i == 1;
-                boolean trap = newest && Long.remainderUnsigned(h >>> 12, 5) == 0;
-                all.add(attempt(c, k++, i == m ? "acme_issue" : "acme_renew", "succeeded", finished,
-                        trap ? "acme_error" : null, trap ? "DNS challenge validation failed" : null,
-                        finished.plus(Duration.ofDays(90)), sans));
-            }
-        } else if (c.expiry() != null || c.script() == Script.RENEWAL_FAILS_THEN_SUCCEEDS) {
-            Instant issued = c.addedAt() != null ? c.addedAt() : c.createdAt();
-            all.add(attempt(c, k++, "acme_issue", "succeeded", issued, null, null, c.expiry(), sans));
-            if (c.renewalFailedAt() != null) {
-                all.add(attempt(c, k++, "acme_renew", "failed", c.renewalFailedAt(), "acme_error",
-                        "DNS challenge validation failed", null, sans));
-            }
-            if (c.renewedAt() != null) {
-                all.add(attempt(c, k++, "acme_renew", "succeeded", c.renewedAt(), null, null,
-                        c.renewedExpiry(), sans));
+        boolean upload = c.mode() == RenewalMode.MANUAL;
+        for (Generation g : c.issuedBy(t)) {
+            boolean trap = !upload && !c.scripted() && g.number() > 0 && Long.remainderUnsigned(mix(c.hash() + g.number()), 5) == 0;
+            all.add(attempt(c, 2 * g.number(), upload ? "upload" : g.number() == 0 ? "acme_issue" : "acme_renew",
+                    "succeeded", g.issuedAt(), trap ? "acme_error" : null, trap ? "DNS challenge validation failed" : null,
+                    g.notAfter(), g.sans()));
+        }
+        List<Instant> failures = c.failedAttempts();
+        for (int i = 0; i < failures.size(); i++) {
+            if (!failures.get(i).isAfter(t)) {
+                all.add(attempt(c, 20_000 + i, "acme_renew", "failed", failures.get(i), "acme_error",
+                        "DNS challenge validation failed", null, c.generationAt(failures.get(i)).sans()));
             }
         }
-        List<SmoxyAttempt> visible = new ArrayList<>();
-        for (SmoxyAttempt a : all) {
-            if (!a.finishedAt().isAfter(t)) {
-                visible.add(a);
-            }
-        }
-        Collections.reverse(visible);
-        return visible;
+        all.sort(Comparator.comparing(SmoxyAttempt::finishedAt));
+        Collections.reverse(all);
+        return all;
     }
 
     private SmoxyAttempt attempt(FleetCertificate c, int k, String type, String status, Instant finished,
-                                 String errorCode, String errorMessage, Instant issuedExpiresAt, String[] sans) {
+                                 String errorCode, String errorMessage, Instant issuedExpiresAt, List<String> sans) {
         long h = hash(c.unit().index(), c.index(), 1000 + k);
         Instant started = finished.minusSeconds(60 + Long.remainderUnsigned(h, 120));
         return new SmoxyAttempt(uuid(h, hash(c.unit().index(), c.index(), 2000 + k), (int) mix(h + k)).toString(), type, status,
-                started, finished, errorCode, errorMessage, List.of(sans), issuedExpiresAt);
+                started, finished, errorCode, errorMessage, sans, issuedExpiresAt);
     }
 
     /** Whether a smoxy certificate is an uploaded ({@code custom}) one rather than ACME-managed. */
     boolean smoxyCustom(FleetCertificate c) {
-        return c.script() == Script.BACKGROUND && Long.remainderUnsigned(c.hash() >>> 20, 4) == 0;
+        return c.mode() == RenewalMode.MANUAL;
+    }
+
+    /**
+     * How many EXPIRING / EXPIRED alerts fixed day thresholds would fire for the whole fleet between
+     * {@code from} and {@code to}: each certificate listed in that window fires once for the bucket it is
+     * in when first seen and once more for each threshold (and its expiry) it crosses while listed. The
+     * old defaults {@code [30, 14, 7, 1]} give the number issue 11 is about; the floors {@code [7, 1]}
+     * give what a healthy fleet should cost under the renewal-aware defaults (its scripted faults aside).
+     * Visits every certificate: O(size x renewals in the window).
+     */
+    public long fixedThresholdFirings(List<Integer> thresholdDays, Instant from, Instant to, boolean backgroundOnly) {
+        long count = 0;
+        for (FleetUnit u : units) {
+            int n = unitSize(u.index());
+            for (int j = 0; j < n; j++) {
+                FleetCertificate c = certificate(u.index(), j);
+                if (!backgroundOnly || !c.scripted()) {
+                    count += firings(c, thresholdDays, from, to);
+                }
+            }
+        }
+        return count;
+    }
+
+    private static long firings(FleetCertificate c, List<Integer> thresholdDays, Instant from, Instant to) {
+        long widest = thresholdDays.stream().mapToLong(Integer::longValue).max().orElse(0) * 86_400;
+        long count = 0;
+        Generation g = c.generationAt(from);
+        Generation previous = c.generation(g.number() - 1);
+        if (previous != null && !previous.sourceId().equals(g.sourceId())) {
+            g = previous; // still listed for a while after its successor
+        }
+        for (; g != null && !g.issuedAt().isAfter(to); g = c.generation(g.number() + 1)) {
+            if (g.notAfter() == null) {
+                continue;
+            }
+            Generation next = c.generation(g.number() + 1);
+            Instant end = next == null ? null : next.sourceId().equals(g.sourceId()) || g.listedUntil() == null
+                    ? next.issuedAt() : g.listedUntil();
+            long seenFrom = Math.max(from.getEpochSecond(), Math.max(g.issuedAt().getEpochSecond(),
+                    c.addedAt() == null ? Long.MIN_VALUE : c.addedAt().getEpochSecond()));
+            long seenTo = Math.min(to.getEpochSecond(), Math.min(end == null ? Long.MAX_VALUE : end.getEpochSecond(),
+                    c.removedAt() == null ? Long.MAX_VALUE : c.removedAt().getEpochSecond()));
+            if (seenFrom >= seenTo) {
+                continue;
+            }
+            long notAfter = g.notAfter().getEpochSecond();
+            if (notAfter - seenFrom <= widest) {
+                count++; // in a bucket when first seen
+            }
+            for (int d : thresholdDays) {
+                long boundary = notAfter - d * 86_400L;
+                if (boundary > seenFrom && boundary < seenTo) {
+                    count++;
+                }
+            }
+            if (notAfter > seenFrom && notAfter < seenTo) {
+                count++;
+            }
+        }
+        return count;
     }
 
     // ---- generation ----
@@ -306,19 +434,104 @@ public final class Fleet {
         return list;
     }
 
-    private static List<Script> scripts(FleetUnit unit) {
-        return unit.kind().equals("leegality") ? LEEGALITY_SCRIPTS : RENEWING_SCRIPTS;
+    private List<Script> firstScripts(FleetUnit unit) {
+        return switch (profile) {
+            case DAY -> unit.kind().equals("leegality") ? LEEGALITY_SCRIPTS : RENEWING_SCRIPTS;
+            case YEAR -> switch (unit.kind()) {
+                case "leegality" -> YEAR_LEEGALITY;
+                case "smoxy" -> YEAR_SMOXY;
+                default -> YEAR_YEASTAR;
+            };
+        };
     }
 
-    private FleetCertificate build(FleetUnit unit, int j) {
-        List<Script> scripts = scripts(unit);
-        Script script = j < scripts.size() ? scripts.get(j) : Script.BACKGROUND;
+    private List<Script> lastScripts(FleetUnit unit) {
+        return profile == Profile.YEAR && unit.kind().equals("yeastar") ? YEAR_YEASTAR_LAST : List.of();
+    }
+
+    /** The parts every certificate of a position shares, whatever its script. */
+    private record Basics(long hash, String sourceId, String domain, String name, ExpiryFormat format, List<String> sans) {
+    }
+
+    private Basics basics(FleetUnit unit, int j, boolean scripted, String domainOverride) {
         long h = hash(unit.index(), j, 0);
         boolean leegality = unit.kind().equals("leegality");
         ExpiryFormat format = leegality
                 ? ExpiryFormat.values()[(int) Long.remainderUnsigned(
-                        script == Script.BACKGROUND ? h >>> 16 : j + unit.index(), ExpiryFormat.values().length)]
+                        scripted ? j + unit.index() : h >>> 16, ExpiryFormat.values().length)]
                 : null;
+        String word = WORDS[(int) Long.remainderUnsigned(h >>> 32, WORDS.length)];
+        String domain = domainOverride != null ? domainOverride
+                : word + "-" + j + "." + unit.label().toLowerCase(Locale.ROOT).replace(' ', '-') + ".example";
+        String sourceId;
+        String name;
+        if (unit.kind().equals("yeastar")) {
+            sourceId = Integer.toString(j + 1);
+            name = domain + (domainOverride != null || Long.remainderUnsigned(h, 2) == 0 ? ".crt" : ".pem");
+        } else {
+            sourceId = uuid(h, hash(unit.index(), j, 3), j ^ idMask(unit.index())).toString();
+            name = domain;
+        }
+        return new Basics(h, sourceId, domain, name, format, List.of(domain, "www." + domain));
+    }
+
+    /** A background certificate: a life on schedule from a seed-drawn phase, nothing stored. */
+    private FleetCertificate background(FleetUnit unit, int j) {
+        Basics b = basics(unit, j, false, null);
+        long h = b.hash();
+        RenewalMode mode = switch (unit.kind()) {
+            case "leegality" -> RenewalMode.MANUAL_NEW_ID;
+            case "smoxy" -> Long.remainderUnsigned(h >>> 20, 4) == 0 ? RenewalMode.MANUAL : RenewalMode.SMOXY_AUTO;
+            default -> j % 10 == 5 ? RenewalMode.NONE
+                    : Long.remainderUnsigned(h >>> 20, 2) == 0 ? RenewalMode.ONE_THIRD : RenewalMode.MANUAL;
+        };
+        Duration lifetime = mode.lifetime((int) Long.remainderUnsigned(h >>> 44, 10));
+        if (mode == RenewalMode.NONE) {
+            // a trusted CA issued up to 8 years ago, valid for ten: never expires within two years of the start
+            Instant issued = start.minusSeconds(Long.remainderUnsigned(h >>> 24, 8L * 365 * 86_400));
+            Generation only = new Generation(0, b.sourceId(), issued, issued.plus(lifetime), List.of(b.domain()), null);
+            return certificate(unit, j, Script.BACKGROUND, mode, lifetime, b, ExpiryStatus.MISSING, null, null, null,
+                    List.of(only), null, List.of(), List.of());
+        }
+        long period = period(mode, lifetime);
+        long history = Long.remainderUnsigned(h >>> 8, 3);
+        long t0 = start.getEpochSecond() - Long.remainderUnsigned(h >>> 24, period) - history * period;
+        Cycle cycle = cycle(unit, j, mode, lifetime, 0, t0, b);
+        return certificate(unit, j, Script.BACKGROUND, mode, lifetime, b, ExpiryStatus.MISSING, null, null, null,
+                List.of(), cycle, List.of(), List.of());
+    }
+
+    private static long period(RenewalMode mode, Duration lifetime) {
+        return lifetime.minus(mode.renewBefore(lifetime)).plus(mode.jitter()).toSeconds();
+    }
+
+    private Cycle cycle(FleetUnit unit, int j, RenewalMode mode, Duration lifetime, int firstNumber, long t0, Basics b) {
+        Cycle.IdScheme ids = mode == RenewalMode.MANUAL_NEW_ID
+                ? new Cycle.IdScheme(b.hash(), hash(unit.index(), j, 3), j ^ idMask(unit.index())) : null;
+        return new Cycle(firstNumber, t0, lifetime.toSeconds(), period(mode, lifetime), mode.jitter().toSeconds(),
+                hash(unit.index(), j, 9), ids, b.sourceId(), RenewalMode.NEW_ID_OVERLAP.toSeconds(), b.sans(), b.format(),
+                unit.zone());
+    }
+
+    private FleetCertificate certificate(FleetUnit unit, int j, Script script, RenewalMode mode, Duration lifetime, Basics b,
+                                         ExpiryStatus none, String raw, Instant added, Instant removed,
+                                         List<Generation> head, Cycle tail, List<Instant> failures, List<ScriptEvent> conclusions) {
+        return new FleetCertificate(unit, j, script, mode, lifetime, b.name(), b.domain(), none, b.format(), raw, added,
+                removed, head, tail, failures, conclusions, start, horizon, b.hash());
+    }
+
+    private FleetCertificate scripted(FleetUnit unit, int j, Script script, List<List<FleetCertificate>> built) {
+        return switch (script) {
+            case RENEWAL_STOPS, RENEWAL_FAILS, RENEWED_NOT_DEPLOYED, SAN_DROPPED, SUPERSEDED -> yearScripted(unit, j, script, built);
+            case BACKGROUND -> throw new IllegalArgumentException("not a script: " + script);
+            default -> dayScripted(unit, j, script);
+        };
+    }
+
+    /** The scripted day, exactly as before realistic lifetimes: one or two generations, no periodic part. */
+    private FleetCertificate dayScripted(FleetUnit unit, int j, Script script) {
+        Basics b = basics(unit, j, true, null);
+        long h = b.hash();
         Duration stagger = Duration.ofMinutes(7L * unit.index());
         Instant expiry = null;
         Instant added = null;
@@ -358,39 +571,172 @@ public final class Fleet {
                 added = at(HOUR.multipliedBy(6).plus(stagger));
                 expiry = at(Duration.ofDays(20).plus(stagger));
             }
-            case BACKGROUND -> {
-                // smoxy ACME certificates live 90 days; everything else up to two years
-                long spanSeconds = unit.kind().equals("smoxy") ? 29L * 86400 : 700L * 86400;
-                expiry = at(Duration.ofDays(60).plusSeconds(Long.remainderUnsigned(h >>> 24, spanSeconds)));
-            }
+            default -> throw new IllegalArgumentException("not a day script: " + script);
         }
-        if (format != null) {
-            expiry = expiry == null ? null : format.representable(expiry, unit.zone());
-            renewedExpiry = renewedExpiry == null ? null : format.representable(renewedExpiry, unit.zone());
+        if (b.format() != null) {
+            expiry = expiry == null ? null : b.format().representable(expiry, unit.zone());
+            renewedExpiry = renewedExpiry == null ? null : b.format().representable(renewedExpiry, unit.zone());
         }
-        String word = WORDS[(int) Long.remainderUnsigned(h >>> 32, WORDS.length)];
-        String domain = word + "-" + j + "." + unit.label().toLowerCase(Locale.ROOT).replace(' ', '-') + ".example";
         Instant created;
         if (added != null) {
             created = added;
-        } else if (script == Script.BACKGROUND && unit.kind().equals("smoxy")) {
-            created = expiry.minus(Duration.ofDays(90L * (1 + Long.remainderUnsigned(h >>> 8, 3))));
         } else if (expiry != null && unit.kind().equals("smoxy")) {
             created = expiry.minus(Duration.ofDays(90));
         } else {
             created = start.minus(Duration.ofDays(30 + Long.remainderUnsigned(h >>> 40, 300)));
         }
-        String sourceId;
-        String name;
-        if (unit.kind().equals("yeastar")) {
-            sourceId = Integer.toString(j + 1);
-            name = domain + (Long.remainderUnsigned(h, 2) == 0 ? ".crt" : ".pem");
-        } else {
-            sourceId = uuid(h, hash(unit.index(), j, 3), j ^ idMask(unit.index())).toString();
-            name = domain;
+        List<Generation> head = new ArrayList<>();
+        head.add(new Generation(0, b.sourceId(), created, expiry, b.sans(), null));
+        if (renewed != null) {
+            head.add(new Generation(1, b.sourceId(), renewed, renewedExpiry, b.sans(), null));
         }
-        return new FleetCertificate(unit, j, script, sourceId, name, domain, created, expiry, none, format, raw,
-                added, removed, failed, renewed, renewedExpiry, h);
+        RenewalMode mode = switch (unit.kind()) {
+            case "smoxy" -> RenewalMode.SMOXY_AUTO;
+            case "yeastar" -> script == Script.NO_EXPIRY || script == Script.RENEWAL_FAILS_THEN_SUCCEEDS
+                    || script == Script.ADDED || j % 2 == 1 ? RenewalMode.ONE_THIRD : RenewalMode.MANUAL;
+            default -> RenewalMode.MANUAL;
+        };
+        Duration lifetime = expiry == null ? Duration.ZERO : Duration.between(created, expiry);
+        return certificate(unit, j, script, mode, lifetime, b, none, raw, added, removed, head, null,
+                failed == null ? List.of() : List.of(failed), List.of());
+    }
+
+    /**
+     * The renewal year's scripts (see {@link Script} for each timeline). Conclusions follow issue 11's
+     * defaults: expected renewal {@code notAfter - 30d} (smoxy's point, a third of 90 days, or the
+     * 30-day manual lead), overdue 2 days later, floors at 7 and 1 days, each alert resolved when the
+     * source shows the renewal.
+     */
+    private FleetCertificate yearScripted(FleetUnit unit, int j, Script script, List<List<FleetCertificate>> built) {
+        boolean pbx = unit.kind().equals("yeastar");
+        FleetCertificate renewedHolder = null;
+        Duration stagger = Duration.ofMinutes(7L * unit.index());
+        String domain = null;
+        if (script == Script.RENEWED_NOT_DEPLOYED) {
+            FleetUnit org = units.get(pbx ? 3 + unit.index() - 6 : unit.index());
+            domain = "shop." + org.label().toLowerCase(Locale.ROOT) + ".example";
+            stagger = Duration.ofMinutes(7L * org.index()); // the copy carries the smoxy certificate's instants
+            if (pbx) {
+                renewedHolder = built.get(org.index()).get(YEAR_SMOXY.indexOf(Script.RENEWED_NOT_DEPLOYED));
+            }
+        }
+        Basics b = basics(unit, j, true, domain);
+        Instant s = start.plus(stagger);
+        RenewalMode mode = switch (unit.kind()) {
+            case "leegality" -> RenewalMode.MANUAL_NEW_ID;
+            case "smoxy" -> RenewalMode.SMOXY_AUTO;
+            default -> renewedHolder != null ? RenewalMode.MANUAL : RenewalMode.ONE_THIRD;
+        };
+        Duration lifetime = mode == RenewalMode.MANUAL_NEW_ID ? Duration.ofDays(398) : SCRIPTED_AUTO_LIFETIME;
+        Instant expiry = null;
+        List<Generation> head = new ArrayList<>();
+        List<Instant> failures = new ArrayList<>();
+        List<ScriptEvent> c = new ArrayList<>();
+        Instant removed = null;
+        Instant tailFrom = null;
+        switch (script) {
+            case RENEWAL_STOPS -> {
+                expiry = s.plus(days(60));
+                head.add(new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, b.sans(), null));
+                overdue(c, expiry);
+                c.add(ScriptEvent.firing(expiry.minus(days(7)), ScriptEvent.Alert.EXPIRING, 7, expiry, null, null));
+                if (pbx) {
+                    // the PBX renews only five days after expiry: every floor, then EXPIRED
+                    tailFrom = expiry.plus(days(5));
+                    c.add(ScriptEvent.resolved(expiry.minus(days(1)), ScriptEvent.Alert.EXPIRING, 7, expiry, null));
+                    c.add(ScriptEvent.firing(expiry.minus(days(1)), ScriptEvent.Alert.EXPIRING, 1, expiry, null, null));
+                    c.add(ScriptEvent.resolved(expiry, ScriptEvent.Alert.EXPIRING, 1, expiry, null));
+                    c.add(ScriptEvent.firing(expiry, ScriptEvent.Alert.EXPIRED, null, expiry, null, null));
+                    c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.EXPIRED, null, expiry, null));
+                } else {
+                    tailFrom = expiry.minus(days(4));
+                    c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.EXPIRING, 7, expiry, null));
+                }
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
+            }
+            case RENEWAL_FAILS -> {
+                expiry = s.plus(days(80));
+                head.add(new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, b.sans(), null));
+                Instant firstFailure = expiry.minus(days(30)).plus(Duration.ofHours(12));
+                for (int i = 0; i < 6; i++) {
+                    failures.add(firstFailure.plus(days(i)));
+                }
+                tailFrom = firstFailure.plus(days(6));
+                c.add(new ScriptEvent(expiry.minus(days(30)), ScriptEvent.Type.RENEWAL_DUE, null, expiry));
+                c.add(ScriptEvent.firing(firstFailure, ScriptEvent.Alert.RENEWAL_FAILED, null, expiry, null, null));
+                c.add(ScriptEvent.firing(expiry.minus(days(30)).plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE,
+                        null, expiry, null, null));
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_FAILED, null, expiry, null));
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
+            }
+            case RENEWED_NOT_DEPLOYED -> {
+                expiry = s.plus(days(60));
+                Instant renewal = expiry.minus(days(30)).plus(Duration.ofHours(12));
+                head.add(new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, b.sans(), null));
+                if (renewedHolder == null) {
+                    tailFrom = renewal; // the smoxy side renews on schedule and concludes nothing
+                } else {
+                    // the PBX copy (common name only, as Yeastar's issue_to gives it) is updated ten days later, deleted at S+80d
+                    Instant deployed = s.plus(days(40));
+                    head.set(0, new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, List.of(b.domain()), null));
+                    head.add(new Generation(1, b.sourceId(), deployed, renewedHolder.generationAt(renewal).notAfter(),
+                            List.of(b.domain()), null));
+                    removed = s.plus(days(80));
+                    c.add(new ScriptEvent(expiry.minus(days(30)), ScriptEvent.Type.RENEWAL_DUE, null, expiry));
+                    c.add(ScriptEvent.firing(renewal, ScriptEvent.Alert.RENEWED_NOT_DEPLOYED, null, expiry,
+                            renewedHolder.key(), "renewed by " + renewedHolder.key() + ", this copy still expires at " + expiry));
+                    c.add(ScriptEvent.firing(expiry.minus(days(30)).plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE,
+                            null, expiry, null, null));
+                    c.add(ScriptEvent.resolved(deployed, ScriptEvent.Alert.RENEWED_NOT_DEPLOYED, null, expiry, renewedHolder.key()));
+                    c.add(ScriptEvent.resolved(deployed, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
+                }
+            }
+            case SAN_DROPPED -> {
+                expiry = s.plus(days(40));
+                Instant renewal = expiry.minus(days(30)).plus(Duration.ofHours(12));
+                Instant renewedExpiry = renewal.plus(lifetime);
+                head.add(new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, b.sans(), null));
+                head.add(new Generation(1, b.sourceId(), renewal, renewedExpiry, List.of(b.domain()), null));
+                tailFrom = renewedExpiry.minus(days(30)).plus(Duration.ofHours(12));
+                c.add(ScriptEvent.firing(renewal, ScriptEvent.Alert.RENEWAL_DRIFT, null, renewedExpiry, null,
+                        "dropped SAN www." + b.domain()));
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_DRIFT, null, renewedExpiry, null));
+            }
+            case SUPERSEDED -> {
+                expiry = b.format().representable(s.plus(days(40)), unit.zone());
+                tailFrom = s.plus(days(36));
+                head.add(new Generation(0, b.sourceId(), s.plus(days(40)).minus(lifetime), expiry, b.sans(), s.plus(days(45))));
+                overdue(c, expiry);
+                c.add(ScriptEvent.firing(expiry.minus(days(7)), ScriptEvent.Alert.EXPIRING, 7, expiry, null, null));
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
+                c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.EXPIRING, 7, expiry, null));
+            }
+            default -> throw new IllegalArgumentException("not a year script: " + script);
+        }
+        Cycle tail = tailFrom == null ? null : cycle(unit, j, mode, lifetime, head.size(), tailFrom.getEpochSecond(), b);
+        if (script == Script.SUPERSEDED) {
+            String replacement = tail.generation(0).sourceId();
+            for (int i = 0; i < c.size(); i++) {
+                ScriptEvent e = c.get(i);
+                if (e.type() == ScriptEvent.Type.RESOLVED) {
+                    c.set(i, new ScriptEvent(e.at(), e.type(), e.days(), e.expiry(), e.alert(), FleetCertificate.keyOf(unit, replacement),
+                            "superseded by " + FleetCertificate.keyOf(unit, replacement)));
+                }
+            }
+        }
+        return certificate(unit, j, script, mode, lifetime, b, ExpiryStatus.MISSING, null, null, removed, head, tail,
+                failures, c);
+    }
+
+    /** DUE at {@code notAfter - 30d}, RENEWAL_OVERDUE a grace later. */
+    private static void overdue(List<ScriptEvent> c, Instant expiry) {
+        Instant due = expiry.minus(days(30));
+        c.add(new ScriptEvent(due, ScriptEvent.Type.RENEWAL_DUE, null, expiry));
+        c.add(ScriptEvent.firing(due.plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null, null));
+    }
+
+    private static Duration days(long n) {
+        return Duration.ofDays(n);
     }
 
     private Instant at(Duration offset) {

@@ -51,7 +51,7 @@ public final class Simulator implements AutoCloseable {
         SimClock clock = options.clock != null ? options.clock
                 : SimClock.realTime(options.start != null ? options.start : Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 options.speed);
-        Fleet fleet = new Fleet(options.seed, options.size, clock.start(), options.credential);
+        Fleet fleet = new Fleet(options.seed, options.size, clock.start(), options.credential, options.profile);
         Faults faults = new Faults(options, options.seed);
         HttpServer server = HttpServer.create(new InetSocketAddress(options.host, options.port), 128);
         AtomicInteger threadId = new AtomicInteger();
@@ -73,8 +73,8 @@ public final class Simulator implements AutoCloseable {
         });
         server.start();
         Simulator simulator = new Simulator(server, executor, fleet, clock);
-        LOG.info("Simulator serving {} certificates on {} (seed {}, speed {}, start {})",
-                options.size, simulator.baseUrl, options.seed, clock.speed(), clock.start());
+        LOG.info("Simulator serving {} certificates on {} (profile {}, seed {}, speed {}, start {})",
+                options.size, simulator.baseUrl, options.profile, options.seed, clock.speed(), clock.start());
         return simulator;
     }
 

@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * Options of a simulator run. Public fields with defaults, plus fluent setters.
  *
- * <p>Defaults: seed 42, 300 certificates, speed 1 (real time), start = now (whole seconds),
+ * <p>Defaults: the {@link Profile#DAY} fleet, seed 42, 300 certificates, speed 1 (real time), start = now (whole seconds),
  * 127.0.0.1 on a free port, Yeastar tokens 1800 s / refresh 86400 s (real seconds), the scripted PBX
  * outage on, every random fault off.
  */
@@ -47,6 +47,8 @@ public final class SimulatorOptions {
     public String credential;
     /** Request-handling threads (slow responses hold one each). */
     public int threads = 8;
+    /** Which scripted certificates the fleet holds: the scripted day (default) or the renewal year. */
+    public Profile profile = Profile.DAY;
 
     public SimulatorOptions seed(long value) {
         this.seed = value;
@@ -102,6 +104,11 @@ public final class SimulatorOptions {
         return this;
     }
 
+    public SimulatorOptions profile(Profile value) {
+        this.profile = value;
+        return this;
+    }
+
     public SimulatorOptions slowDelay(Duration value) {
         this.slowDelay = value;
         return this;
@@ -122,6 +129,9 @@ public final class SimulatorOptions {
         }
         if (tokenTtl.isNegative() || tokenTtl.isZero() || refreshTokenTtl.isNegative() || refreshTokenTtl.isZero()) {
             throw new IllegalArgumentException("token lifetimes must be positive");
+        }
+        if (profile == null) {
+            throw new IllegalArgumentException("profile must be one of day, year");
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);

@@ -227,7 +227,8 @@ final class SmoxyApi extends ApiHandler {
 
     private void writeCertificate(JsonGenerator gen, FleetCertificate c, Instant now) throws IOException {
         String orgPath = PREFIX + c.tenant() + "/certificates/" + c.sourceId();
-        Instant expiry = c.expiryAt(now);
+        Generation current = c.generationAt(now);
+        Instant expiry = current.notAfter();
         boolean custom = fleet.smoxyCustom(c);
         gen.writeStartObject();
         gen.writeStringField("@context", "/api/contexts/Certificate");
@@ -257,8 +258,8 @@ final class SmoxyApi extends ApiHandler {
             gen.writeStringField("fingerprint", fingerprint(c.hash() ^ expiry.getEpochSecond()));
         }
         gen.writeArrayFieldStart("sans");
-        String[] names = {c.domain(), "www." + c.domain()};
-        for (int i = 0; i < names.length; i++) {
+        List<String> names = current.sans();
+        for (int i = 0; i < names.size(); i++) {
             String sanId = Fleet.uuid(Fleet.mix(c.hash() + 17 + i), Fleet.mix(c.hash() + 31 + i),
                     (int) Fleet.mix(c.hash() + 43 + i)).toString();
             gen.writeStartObject();
@@ -266,7 +267,7 @@ final class SmoxyApi extends ApiHandler {
             gen.writeStringField("@id", "/api/certificate_sans/" + sanId);
             gen.writeStringField("@type", "CertificateSan");
             gen.writeStringField("id", sanId);
-            gen.writeStringField("name", names[i]);
+            gen.writeStringField("name", names.get(i));
             gen.writeStringField("dnsStatus", expiry == null ? "pending" : "valid");
             gen.writeStringField("sslStatus", expiry == null ? "pending" : "covered");
             gen.writeEndObject();

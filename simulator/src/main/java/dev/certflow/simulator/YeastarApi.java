@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ final class YeastarApi extends ApiHandler {
     static final int DEFAULT_PAGE_SIZE = 20;
     static final DateTimeFormatter EXPIRATION = DateTimeFormatter.ofPattern("yyyy/MM/dd hh:mm:ss a", Locale.US);
     private static final String[] DNS_PROVIDERS = {"cloudflare", "alidns", "godaddy", "route53"};
+    /** How long an application or renewal shows {@code issuing} before it finishes. */
+    static final Duration ISSUING = Duration.ofHours(1);
 
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     private final AtomicLong tokenCounter = new AtomicLong();
@@ -224,36 +227,31 @@ final class YeastarApi extends ApiHandler {
 
     static String type(FleetCertificate c) {
         // every tenth background certificate is a trusted CA, so each PBX of a few dozen has some
-        return c.scripted() || c.index() % 10 != 5 ? "server" : "trusted";
+        return c.mode() == RenewalMode.NONE ? "trusted" : "server";
     }
 
+    /** Requested via the PBX ({@code ca_type=apply}, {@code auto_renewal=1}) rather than uploaded. */
     static boolean applied(FleetCertificate c) {
-        return switch (c.script()) {
-            case NO_EXPIRY, RENEWAL_FAILS_THEN_SUCCEEDS, ADDED -> true;
-            case BACKGROUND -> Long.remainderUnsigned(c.hash() >>> 20, 2) == 0;
-            default -> c.index() % 2 == 1;
-        };
+        return c.mode().automatic();
     }
 
-    /** The {@code apply_status} of a certificate at {@code t}. */
+    /**
+     * The {@code apply_status} of a certificate at {@code t}: {@code issuing} during the hour before each
+     * attempt of an applied certificate finishes, {@code issuance_fail} after a failed one until the next
+     * starts, else {@code issuance_success}.
+     */
     static String applyStatus(FleetCertificate c, Instant t) {
         if (c.script() == Script.NO_EXPIRY) {
             return "issuing";
         }
-        if (c.renewalFailedAt() != null && c.renewedAt() != null) {
-            Instant failStarted = c.renewalFailedAt().minusSeconds(3600);
-            Instant retry = c.renewedAt().minusSeconds(3600);
-            if (!t.isBefore(failStarted) && t.isBefore(c.renewalFailedAt())) {
-                return "issuing";
-            }
-            if (!t.isBefore(c.renewalFailedAt()) && t.isBefore(retry)) {
-                return "issuance_fail";
-            }
-            if (!t.isBefore(retry) && t.isBefore(c.renewedAt())) {
-                return "issuing";
-            }
+        if (!applied(c)) {
+            return "issuance_success";
         }
-        return "issuance_success";
+        Instant next = c.nextAttemptAfter(t);
+        if (next != null && !t.isBefore(next.minus(ISSUING))) {
+            return "issuing";
+        }
+        return c.lastAttemptFailed(t) ? "issuance_fail" : "issuance_success";
     }
 
     private void write(JsonGenerator gen, FleetCertificate c, Instant now) throws IOException {

@@ -11,8 +11,10 @@
  *       {@code GET .../certificate/list?access_token=&page=&page_size=}</li>
  * </ul>
  * for a {@link dev.certflow.simulator.Fleet} generated from a seed, on a
- * {@link dev.certflow.simulator.SimClock} that may run faster than real time. The scripted part of
- * the fleet ({@link dev.certflow.simulator.Fleet#scenario()}, {@link dev.certflow.simulator.Fleet#outages()})
- * tells tests what the pipeline should see and when.
+ * {@link dev.certflow.simulator.SimClock} that may run faster than real time. Background certificates
+ * have realistic lifetimes and renew on schedule ({@link dev.certflow.simulator.RenewalMode}); the
+ * scripted part of the fleet ({@link dev.certflow.simulator.Profile}: the scripted day or the renewal
+ * year; {@link dev.certflow.simulator.Fleet#scenario()}, {@link dev.certflow.simulator.Fleet#outages()})
+ * tells tests what the pipeline should see and conclude, and when.
  */
 package dev.certflow.simulator;

@@ -168,7 +168,10 @@ class FleetTest {
         assertThat(fleet.bySourceId(4, bg.sourceId())).isEqualTo(bg);
         assertThat(fleet.bySourceId(4, "00000000-0000-4000-8000-000000000032")).isNull();
         assertThat(fleet.bySourceId(7, "12")).isEqualTo(fleet.certificate(7, 11));
-        assertThat(bg.expiry()).isAfter(START.plus(Duration.ofDays(59)));
+        // renewed on schedule: valid at the start, and another certificate of the same id a lifetime later
+        assertThat(bg.expiry()).isAfter(START).isEqualTo(bg.expiryAt(START));
+        assertThat(bg.expiryAt(START.plus(bg.lifetime()))).isAfter(bg.expiry());
+        assertThat(bg.generationAt(START.plus(bg.lifetime())).sourceId()).isEqualTo(bg.sourceId());
     }
 
     @Test

@@ -56,12 +56,15 @@ class LeegalityApiTest {
         Set<String> sampleFields = TestHttp.fields(TestHttp.sample("leegality-expiring-soon-200.json").get("data").get(0));
         assertThat(TestHttp.fields(r.json())).containsExactly("data");
         JsonNode data = r.json().get("data");
-        // all present certificates of the three departments: 3 * (33 + 1 scripted not yet added ... ) minus the ADDED ones
-        int present = 0;
+        // every listed certificate of the three departments: the ADDED ones not yet, and for a week after a
+        // renewal both the new certificate and the one it replaces
+        int listed = 0;
         for (int u = 0; u < 3; u++) {
-            present += sim.fleet().presentCount(u, sim.clock().instant());
+            for (int j = 0; j < sim.fleet().unitSize(u); j++) {
+                listed += sim.fleet().certificate(u, j).listedAt(sim.clock().instant()).size();
+            }
         }
-        assertThat(data).hasSize(present);
+        assertThat(data).hasSize(listed);
         List<Instant> expiries = new ArrayList<>();
         boolean sawNoExpiry = false;
         for (JsonNode item : data) {
@@ -158,6 +161,38 @@ class LeegalityApiTest {
         assertThat(ids(after)).doesNotContain(removed.sourceId()).contains(added.sourceId());
         assertThat(expiryOf(after, replaced.sourceId())).isEqualTo(replaced.renewedExpiry())
                 .isAfter(fleet.start().plus(Duration.ofDays(300)));
+    }
+
+    @Test
+    void aLateReplacementIsANewIdWithTheSameNameAndBothAreListedUntilTheOldIsDisabled() throws Exception {
+        try (Simulator year = TestHttp.year(90)) {
+            SimulatedSource lg = year.source(Fleet.LEEGALITY_SOURCE);
+            FleetCertificate c = year.fleet().scenario().stream().filter(x -> x.script() == Script.SUPERSEDED).findFirst().orElseThrow();
+            Instant s = year.fleet().start().plus(Duration.ofMinutes(7L * c.unit().index()));
+            String query = "/api/v1/certificates/expiring-soon?departmentId=" + c.tenant() + "&days=";
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(37))));
+            JsonNode all = TestHttp.get(lg.baseUrl() + query + 3650, "X-Auth-Token", lg.settings().get("token")).json().get("data");
+            List<JsonNode> named = new ArrayList<>();
+            all.forEach(i -> {
+                if (i.get("name").asText().equals(c.name())) {
+                    named.add(i);
+                }
+            });
+            assertThat(named).hasSize(2);
+            assertThat(named.get(0).get("id").asText()).isEqualTo(c.sourceId());
+            assertThat(parse(named.get(0).get("expiry").asText())).isEqualTo(s.plus(Duration.ofDays(40)));
+            String replacement = named.get(1).get("id").asText();
+            assertThat(replacement).isNotEqualTo(c.sourceId()).isEqualTo(c.generation(1).sourceId());
+            assertThat(OffsetDateTime.parse(named.get(1).get("createdAt").asText()).toInstant()).isEqualTo(s.plus(Duration.ofDays(36)));
+            assertThat(parse(named.get(1).get("expiry").asText())).isEqualTo(s.plus(Duration.ofDays(36 + 398)));
+            // "expiring soon" means within days: the old one (3 days left) is, its replacement is not
+            List<String> soon = ids(TestHttp.get(lg.baseUrl() + query + 30, "X-Auth-Token", lg.settings().get("token")).json().get("data"));
+            assertThat(soon).contains(c.sourceId()).doesNotContain(replacement);
+
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(45))));
+            List<String> later = ids(TestHttp.get(lg.baseUrl() + query + 3650, "X-Auth-Token", lg.settings().get("token")).json().get("data"));
+            assertThat(later).contains(replacement).doesNotContain(c.sourceId());
+        }
     }
 
     private FleetCertificate find(Script script) {

@@ -51,4 +51,23 @@ class SimClockTest {
         assertThatThrownBy(() -> SimClock.realTime(Instant.EPOCH, 0)).hasMessageContaining("speed");
         assertThatThrownBy(() -> SimClock.realTime(Instant.EPOCH, -2)).hasMessageContaining("-2");
     }
+
+    @Test
+    void aHeldClockStaysAtItsStartUntilReleased() {
+        TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
+        SimClock clock = new SimClock(TestHttp.START, 100_000, ticker.nanos::get, true);
+        ticker.advanceReal(Duration.ofSeconds(5)); // a pipeline starting: nearly 6 simulated days if it ran
+        assertThat(clock.running()).isFalse();
+        assertThat(clock.instant()).isEqualTo(TestHttp.START);
+        assertThat(clock.realElapsed()).as("token lifetimes still count real time").isEqualTo(Duration.ofSeconds(5));
+        clock.advance(Duration.ofHours(1));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plus(Duration.ofHours(1)));
+        clock.release();
+        assertThat(clock.running()).isTrue();
+        ticker.advanceReal(Duration.ofSeconds(1));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plus(Duration.ofHours(1)).plusSeconds(100_000));
+        clock.release(); // a second release changes nothing
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plus(Duration.ofHours(1)).plusSeconds(100_000));
+        assertThat(SimClock.held(TestHttp.START, 2).running()).isFalse();
+    }
 }

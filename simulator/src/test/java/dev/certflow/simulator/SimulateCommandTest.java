@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SimulateCommandTest {
 
@@ -35,6 +36,38 @@ class SimulateCommandTest {
         assertThat(o.start).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
         assertThat(o.pbxOutage).isFalse();
         assertThat(o.tooManyRequestsRate).isEqualTo(0.1);
+        assertThat(d.profile).isEqualTo(Profile.DAY);
+
+        SimulateCommand year = new SimulateCommand();
+        new CommandLine(year).parseArgs("--profile", "YEAR", "--speed", "100000");
+        assertThat(year.options().profile).isEqualTo(Profile.YEAR);
+        SimulateCommand bad = new SimulateCommand();
+        new CommandLine(bad).parseArgs("--profile", "decade");
+        assertThatThrownBy(bad::options).hasMessageContaining("--profile").hasMessageContaining("decade")
+                .hasMessageContaining("day or year");
+    }
+
+    @Test
+    void helpDocumentsTheProfilesAndTheLifetimeMix() {
+        String help = new CommandLine(new SimulateCommand()).getUsageMessage();
+        assertThat(help).contains("--profile", "year", "RENEWAL_STOPS", "RENEWAL_FAILS", "RENEWED_NOT_DEPLOYED",
+                "SAN_DROPPED", "SUPERSEDED", "47/100/200/398", "--speed 100000");
+    }
+
+    @Test
+    void theYearPrintsWhatStreamsShouldConcludeForEachScriptedCertificate() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Lifecycle lifecycle = new Lifecycle();
+        lifecycle.stop();
+        int exit = new CommandLine(new SimulateCommand(new PrintStream(bytes, true, StandardCharsets.UTF_8), lifecycle))
+                .execute("--size", "90", "--profile", "year", "--start", "2026-06-01T00:00:00Z");
+        assertThat(exit).isZero();
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(out).containsPattern("RENEWAL_STOPS smoxy/smoxy-acme/org-1/[0-9a-f-]+: RENEWAL_OVERDUE FIRING \\+32d, "
+                + "EXPIRING 7d FIRING \\+53d, EXPIRING 7d RESOLVED \\+56d, RENEWAL_OVERDUE RESOLVED \\+56d");
+        assertThat(out).contains("RENEWED_NOT_DEPLOYED yeastar/pbx-berlin/pbx-berlin/10: RENEWED_NOT_DEPLOYED FIRING +30d12h");
+        assertThat(out).containsPattern("RENEWED_NOT_DEPLOYED smoxy/smoxy-acme/org-1/[0-9a-f-]+: nothing \\(renewed on schedule\\)");
+        assertThat(out).contains("outage: pbx-newyork answers 503 from 2026-12-18T00:00:00Z");
     }
 
     @Test

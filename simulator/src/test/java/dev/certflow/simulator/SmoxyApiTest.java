@@ -219,6 +219,83 @@ class SmoxyApiTest {
         assertThat(statuses(addedAttempts)).containsExactly("succeeded");
     }
 
+    @Test
+    void aBackgroundRenewalOnScheduleShowsAsAnAttemptAndANewExpiry() {
+        SimulatedSource acme = sim.source("smoxy-acme");
+        FleetCertificate c = null;
+        for (int j = sim.fleet().scriptedCount(3); c == null; j++) {
+            FleetCertificate candidate = sim.fleet().certificate(3, j);
+            c = candidate.mode() == RenewalMode.SMOXY_AUTO ? candidate : null;
+        }
+        Generation now = c.generationAt(sim.clock().instant());
+        Generation next = c.generation(now.number() + 1);
+        String path = certificates(acme) + "/" + c.sourceId();
+        sim.clock().advance(Duration.between(sim.clock().instant(), next.issuedAt().minusSeconds(1)));
+        JsonNode before = get(acme, path + "/attempts").json();
+        JsonNode old = get(acme, path).json();
+        assertThat(old.get("expiresAt").asText()).isEqualTo(iso(now.notAfter()));
+        // smoxy renews 30 days before expiry (29 days 23 hours at the latest)
+        assertThat(Duration.between(next.issuedAt(), now.notAfter())).isBetween(Duration.ofDays(29), Duration.ofDays(30));
+
+        sim.clock().advance(Duration.ofSeconds(1));
+        JsonNode after = get(acme, path + "/attempts").json();
+        assertThat(after.get("totalItems").asInt()).isEqualTo(before.get("totalItems").asInt() + 1);
+        JsonNode renewal = after.get("member").get(0);
+        assertThat(renewal.get("type").asText()).isEqualTo("acme_renew");
+        assertThat(renewal.get("status").asText()).isEqualTo("succeeded");
+        assertThat(renewal.get("finishedAt").asText()).isEqualTo(iso(next.issuedAt()));
+        assertThat(renewal.get("issuedExpiresAt").asText()).isEqualTo(iso(next.notAfter()));
+        assertThat(renewal.get("sansSnapshot").get(0)).extracting(JsonNode::asText).containsExactly(c.domain(), "www." + c.domain());
+        JsonNode cert = get(acme, path).json();
+        assertThat(cert.get("expiresAt").asText()).isEqualTo(iso(next.notAfter()));
+        assertThat(cert.get("lastAttempt").get("id").asText()).isEqualTo(renewal.get("id").asText());
+        assertThat(cert.get("fingerprint").asText()).isNotEqualTo(old.get("fingerprint").asText());
+        // the listing shows it too
+        boolean listed = false;
+        for (int page = 1; !listed; page++) {
+            for (JsonNode m : get(acme, certificates(acme) + "?itemsPerPage=100&page=" + page).json().get("member")) {
+                if (m.get("id").asText().equals(c.sourceId())) {
+                    assertThat(m.get("expiresAt").asText()).isEqualTo(iso(next.notAfter()));
+                    listed = true;
+                }
+            }
+        }
+    }
+
+    @Test
+    void theYearsFailingRenewalsAndDroppedSanThroughTheApi() throws Exception {
+        try (Simulator year = TestHttp.year(90)) {
+            SimulatedSource globex = year.source("smoxy-globex");
+            FleetCertificate failing = TestHttp.scripted(year.fleet(), "smoxy-globex", Script.RENEWAL_FAILS);
+            FleetCertificate dropping = TestHttp.scripted(year.fleet(), "smoxy-globex", Script.SAN_DROPPED);
+            Instant s = year.fleet().start().plus(Duration.ofMinutes(7 * 4));
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(11))));
+            JsonNode cert = get(globex, certificates(globex) + "/" + dropping.sourceId()).json();
+            List<String> sans = new ArrayList<>();
+            cert.get("sans").forEach(n -> sans.add(n.get("name").asText()));
+            assertThat(sans).containsExactly(dropping.domain());
+            JsonNode renewal = get(globex, certificates(globex) + "/" + dropping.sourceId() + "/attempts").json().get("member").get(0);
+            assertThat(renewal.get("sansSnapshot").get(0)).extracting(JsonNode::asText).containsExactly(dropping.domain());
+
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(54))));
+            String attempts = certificates(globex) + "/" + failing.sourceId() + "/attempts";
+            assertThat(statuses(get(globex, attempts).json())).containsExactly("failed", "failed", "failed", "failed", "succeeded");
+            assertThat(get(globex, attempts + "?status=failed").json().get("totalItems").asInt()).isEqualTo(4);
+            assertThat(get(globex, certificates(globex) + "/" + failing.sourceId()).json().get("expiresAt").asText())
+                    .isEqualTo(iso(failing.expiry()));
+            year.clock().advance(Duration.ofDays(3));
+            JsonNode done = get(globex, attempts).json();
+            assertThat(statuses(done)).containsExactly("succeeded", "failed", "failed", "failed", "failed", "failed", "failed", "succeeded");
+            assertThat(done.get("member").get(0).get("issuedExpiresAt").asText())
+                    .isEqualTo(get(globex, certificates(globex) + "/" + failing.sourceId()).json().get("expiresAt").asText())
+                    .isEqualTo(iso(failing.expiry().plus(Duration.ofDays(66).plusHours(12))));
+        }
+    }
+
+    private static String iso(Instant t) {
+        return t.toString().replace("Z", "+00:00");
+    }
+
     private FleetCertificate scripted(String source, Script script) {
         return sim.fleet().scenario().stream().filter(s -> s.sourceName().equals(source) && s.script() == script)
                 .findFirst().orElseThrow();

@@ -39,6 +39,17 @@ final class TestHttp {
         }
     }
 
+    /** The renewal year's simulator on a clock that moves only when the test jumps it. */
+    static Simulator year(int size) throws IOException {
+        return Simulator.start(new SimulatorOptions().clock(new ManualTicker().clock(1)).size(size).profile(Profile.YEAR));
+    }
+
+    /** The scripted certificate of a source with this script. */
+    static FleetCertificate scripted(Fleet fleet, String sourceName, Script script) {
+        return fleet.scenario().stream().filter(c -> c.sourceName().equals(sourceName) && c.script() == script)
+                .findFirst().orElseThrow();
+    }
+
     record Response(int status, HttpResponse<String> raw, JsonNode json) {
         String header(String name) {
             return raw.headers().firstValue(name).orElse(null);

@@ -15,8 +15,10 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -253,6 +255,68 @@ class YeastarApiTest {
             noOutage.clock().advance(Duration.ofHours(5));
             assertThat(getToken(noOutage.source(Fleet.OUTAGE_PBX)).status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void theCopyOnAPbxStaysOldWhileSmoxyRenewsTheSameNameThenIsUpdatedThenDeletedLast() throws Exception {
+        try (Simulator year = TestHttp.year(180)) {
+            SimulatedSource berlin = year.source("pbx-berlin");
+            SimulatedSource acme = year.source("smoxy-acme");
+            FleetCertificate copy = TestHttp.scripted(year.fleet(), "pbx-berlin", Script.RENEWED_NOT_DEPLOYED);
+            FleetCertificate renewed = TestHttp.scripted(year.fleet(), "smoxy-acme", Script.RENEWED_NOT_DEPLOYED);
+            Instant s = year.fleet().start().plus(Duration.ofMinutes(7 * 3));
+            ZoneId zone = ZoneId.of("Europe/Berlin");
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(31))));
+            JsonNode item = all(berlin).get(19);
+            assertThat(item.get("id").asInt()).isEqualTo(20).isEqualTo(copy.index() + 1);
+            assertThat(item.get("issue_to").asText()).isEqualTo("shop.acme.example");
+            assertThat(item.get("ca_type").asText()).isEqualTo("upload");
+            assertThat(item.has("auto_renewal")).isFalse();
+            assertThat(LocalDateTime.parse(item.get("expiration").asText(), EXPIRATION).atZone(zone).toInstant())
+                    .isEqualTo(s.plus(Duration.ofDays(60)));
+            JsonNode smoxy = TestHttp.get(acme.baseUrl() + "/api/organizations/org-1/certificates/" + renewed.sourceId(),
+                    "X-API-TOKEN", acme.settings().get("token")).json();
+            Instant renewedExpiry = Instant.parse(smoxy.get("expiresAt").asText().replace("+00:00", "Z"));
+            assertThat(renewedExpiry).isEqualTo(s.plus(Duration.ofDays(120).plusHours(12)));
+            assertThat(smoxy.get("sans").get(0).get("name").asText()).isEqualTo("shop.acme.example");
+
+            year.clock().advance(Duration.ofDays(9));
+            JsonNode deployed = all(berlin).get(19);
+            assertThat(LocalDateTime.parse(deployed.get("expiration").asText(), EXPIRATION).atZone(zone).toInstant())
+                    .isEqualTo(renewedExpiry);
+            assertThat(deployed.get("apply_status").asText()).isEqualTo("issuance_success");
+
+            year.clock().advance(Duration.ofDays(40));
+            List<JsonNode> after = new ArrayList<>();
+            all(berlin).forEach(after::add);
+            assertThat(after).hasSize(19).extracting(n -> n.get("id").asInt()).doesNotContain(20).contains(1, 2, 19);
+        }
+    }
+
+    @Test
+    void aFailingRenewalOnThePbxShowsIssuanceFailWithItsTipCodeUntilItSucceeds() throws Exception {
+        try (Simulator year = TestHttp.year(90)) {
+            SimulatedSource mumbai = year.source("pbx-mumbai");
+            FleetCertificate c = TestHttp.scripted(year.fleet(), "pbx-mumbai", Script.RENEWAL_FAILS);
+            Instant s = year.fleet().start().plus(Duration.ofMinutes(7 * 8));
+            year.clock().advance(Duration.between(year.clock().instant(), s.plus(Duration.ofDays(52))));
+            JsonNode failing = all(mumbai).get(c.index());
+            assertThat(failing.get("apply_status").asText()).isEqualTo("issuance_fail");
+            assertThat(failing.get("apply_tip_code").asInt()).isEqualTo(YeastarApi.APPLY_TIP_CODE);
+            assertThat(failing.get("ca_type").asText()).isEqualTo("apply");
+            assertThat(failing.get("auto_renewal").asInt()).isEqualTo(1);
+            year.clock().advance(Duration.ofDays(5));
+            JsonNode renewed = all(mumbai).get(c.index());
+            assertThat(renewed.get("apply_status").asText()).isEqualTo("issuance_success");
+            assertThat(renewed.has("apply_tip_code")).isFalse();
+            assertThat(LocalDateTime.parse(renewed.get("expiration").asText(), EXPIRATION).atZone(ZoneId.of("Asia/Kolkata"))
+                    .toInstant()).isEqualTo(s.plus(Duration.ofDays(146).plusHours(12)));
+        }
+    }
+
+    private static JsonNode all(SimulatedSource s) {
+        String token = getToken(s).json().get("access_token").asText();
+        return list(s, token, "&page=1&page_size=100").json().get("certificate_list");
     }
 
     private void advanceTo(Instant t) {
