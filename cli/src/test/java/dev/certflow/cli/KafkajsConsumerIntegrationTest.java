@@ -123,12 +123,19 @@ class KafkajsConsumerIntegrationTest {
             Topics topics = kafka.topics();
             plantRefusedCertificate(kafka, topics);
             List<String> names = Topics.ALL.stream().map(topics::name).toList();
-            // every topic certflow writes has records: ingest, streams, the sink's dead letters
+            // certificate-name-matches is written only when two certificates share a name, which this day fleet
+            // may not have; it is read like the others whenever it holds records
+            List<String> required = names.stream().filter(n -> !n.equals(topics.name(Topics.CERTIFICATE_NAME_MATCHES))).toList();
+            // every other topic certflow writes has records: ingest, streams, the sink's dead letters
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                    assertThat(committedEnds(kafka, names)).allSatisfy((topic, end) -> assertThat(end).as(topic).isPositive()));
+                    assertThat(committedEnds(kafka, required)).allSatisfy((topic, end) -> assertThat(end).as(topic).isPositive()));
 
             Map<String, List<ConsumerRecord<byte[], byte[]>>> java = readCommitted(kafka, names);
-            assertThat(java).allSatisfy((topic, records) -> assertThat(records).as("Java records on " + topic).isNotEmpty());
+            assertThat(java).allSatisfy((topic, records) -> {
+                if (required.contains(topic)) {
+                    assertThat(records).as("Java records on " + topic).isNotEmpty();
+                }
+            });
 
             Path plan = dir.resolve("plan.json");
             Path out = dir.resolve("kafkajs.jsonl");
