@@ -2,16 +2,14 @@ package dev.certflow.cli;
 
 import dev.certflow.events.PollOutcome;
 import dev.certflow.ingest.IngestMetrics;
+import dev.certflow.testkit.MutableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,30 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LocalCommandSummaryTest {
     static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
 
-    /** A clock the test moves. */
-    static final class MovingClock extends Clock {
-        Instant now = START;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void aLongFirstPollShowsItsProgressAndASourceWithoutSuccessSaysNever() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        MovingClock clock = new MovingClock();
+        MutableClock clock = new MutableClock(START);
         IngestMetrics metrics = new IngestMetrics(registry, clock);
         metrics.register("smoxy-acme", () -> 0);
         metrics.register("pbx-berlin", () -> 0);
@@ -56,9 +34,9 @@ class LocalCommandSummaryTest {
         // lg-badtoken: only failed polls
         metrics.poll("lg-badtoken", PollOutcome.FAILED, Duration.ofMillis(30));
         metrics.poll("lg-badtoken", PollOutcome.FAILED, Duration.ofMillis(30));
-        clock.now = START.plusSeconds(420);
+        clock.set(START.plusSeconds(420));
 
-        String summary = LocalCommand.summary(registry, clock.now, START, null);
+        String summary = LocalCommand.summary(registry, clock.instant(), START, null);
 
         assertThat(summary).contains("   smoxy-acme       polls ok 0    failed 0    certificates read 250000  last success never");
         assertThat(summary).contains("   pbx-berlin       polls ok 1    failed 0    certificates read 300     last success  420s ago");

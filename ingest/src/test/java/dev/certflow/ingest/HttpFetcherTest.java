@@ -148,22 +148,23 @@ class HttpFetcherTest {
 
     @Test
     void anAnswerCutOffMidBodyIsAskedForAgainWithinTheRetries() throws Exception {
-        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/cut")).inScenario("cut").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("ok").willReturn(aResponse().withStatus(200).withFault(com.github.tomakehurst.wiremock.http.Fault.MALFORMED_RESPONSE_CHUNK)));
-        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/cut")).inScenario("cut").whenScenarioStateIs("ok")
-                .willReturn(okJson("{\"whole\":true}")));
-        String body = http.send("s", get("/cut", Duration.ofSeconds(2)), r -> new String(r.body().readAllBytes()));
-        assertThat(body).isEqualTo("{\"whole\":true}");
-        assertThat(sleeper.waits).hasSize(1);
-        wm.verify(2, getRequestedFor(urlPathEqualTo("/cut")));
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (var server = new TestSupport.RawServer(target -> target.startsWith("/cut") && calls.incrementAndGet() == 1
+                ? TestSupport.RawServer.CUT + "{\"whole\":true}" : target.startsWith("/always-cut") ? TestSupport.RawServer.CUT + "{\"never\":1}"
+                : "{\"whole\":true}")) {
+            java.util.function.Function<String, java.net.http.HttpRequest> at = path ->
+                    HttpFetcher.request(URI.create(server.baseUrl() + path), Duration.ofSeconds(2), Map.of()).GET().build();
+            String body = http.send("s", at.apply("/cut"), r -> new String(r.body().readAllBytes()));
+            assertThat(body).isEqualTo("{\"whole\":true}");
+            assertThat(sleeper.waits).hasSize(1);
+            assertThat(server.targets).containsExactly("/cut", "/cut");
 
-        // cut off every time: after the retries, a connect-kind failure naming what failed, never the query
-        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/always-cut"))
-                .willReturn(aResponse().withStatus(200).withFault(com.github.tomakehurst.wiremock.http.Fault.MALFORMED_RESPONSE_CHUNK)));
-        assertThatThrownBy(() -> http.send("s", get("/always-cut?token=SECRETQ", Duration.ofSeconds(2)), r -> r.body().readAllBytes()))
-                .isInstanceOf(SourceException.class).hasMessageContaining("/always-cut: reading the body failed").hasMessageNotContaining("SECRETQ")
-                .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.CONNECT));
-        wm.verify(4, getRequestedFor(urlPathEqualTo("/always-cut")));
+            // cut off every time: after the retries, a connect-kind failure naming what failed, never the query
+            assertThatThrownBy(() -> http.send("s", at.apply("/always-cut?token=SECRETQ"), r -> r.body().readAllBytes()))
+                    .isInstanceOf(SourceException.class).hasMessageContaining("/always-cut: reading the body failed").hasMessageNotContaining("SECRETQ")
+                    .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.CONNECT));
+            assertThat(server.targets).filteredOn(t -> t.startsWith("/always-cut")).hasSize(4);
+        }
     }
 
     @Test

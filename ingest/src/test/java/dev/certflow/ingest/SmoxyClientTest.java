@@ -96,6 +96,16 @@ class SmoxyClientTest {
         return new SmoxyClient(config, TestSupport.fetcher(sleeper, 1), ItemCounter.NONE);
     }
 
+    /** One page of {@code n} certificates read {@code concurrency} at a time, each attempts answer after {@code delayMs}. */
+    void onePage(int concurrency, int n, int delayMs) {
+        config.itemsPerPage = 100;
+        config.attemptConcurrency = concurrency;
+        stubListing(n);
+        for (int k = 1; k <= n; k++) {
+            stubAttemptsOf(k, delayMs);
+        }
+    }
+
     /** One page of certificates c1..cN, each with lastAttempt a-cK. */
     void stubListing(int n) {
         stubListing(n, k -> "a-c" + k);
@@ -146,12 +156,7 @@ class SmoxyClientTest {
 
     @Test
     void oneAtATimeWhenConfiguredSo() throws Exception {
-        config.itemsPerPage = 100;
-        config.attemptConcurrency = 1;
-        stubListing(6);
-        for (int k = 1; k <= 6; k++) {
-            stubAttemptsOf(k, 30);
-        }
+        onePage(1, 6, 30);
         var sink = new TestSupport.RecordingSink();
         try (SmoxyClient client = client()) {
             client.poll(NOW, sink);
@@ -162,13 +167,8 @@ class SmoxyClientTest {
 
     @Test
     void a429PausesEveryConcurrentRequestOfTheSourceForItsRetryAfter() throws Exception {
-        config.itemsPerPage = 100;
-        config.attemptConcurrency = 4;
         int n = 12;
-        stubListing(n);
-        for (int k = 1; k <= n; k++) {
-            stubAttemptsOf(k, 300);
-        }
+        onePage(4, n, 300);
         // whichever attempts request comes first is answered 429 with Retry-After: 1 (once)
         wm.stubFor(get(urlPathMatching(CERTS + "/c[0-9]+/attempts")).atPriority(1).inScenario("limit").whenScenarioStateIs(Scenario.STARTED)
                 .willSetStateTo("open").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")));
@@ -198,13 +198,8 @@ class SmoxyClientTest {
 
     @Test
     void theSteadyStateReadsNoAttemptsAndAChangedLastAttemptReadsOnlyThatCertificate() throws Exception {
-        config.itemsPerPage = 100;
-        config.attemptConcurrency = 4;
         int n = 10;
-        stubListing(n);
-        for (int k = 1; k <= n; k++) {
-            stubAttemptsOf(k, 0);
-        }
+        onePage(4, n, 0);
         var sink = new TestSupport.RecordingSink();
         try (SmoxyClient client = client()) {
             client.poll(NOW, sink); // cold: every certificate's attempts
@@ -233,29 +228,32 @@ class SmoxyClientTest {
     void attemptsCutOffMidAnswerAreReadAgainNotAFailedPoll() throws Exception {
         config.itemsPerPage = 100;
         config.attemptConcurrency = 4;
-        stubListing(4);
-        for (int k = 1; k <= 4; k++) {
-            stubAttemptsOf(k, 0);
+        AtomicInteger c2 = new AtomicInteger();
+        try (var server = new TestSupport.RawServer(target -> {
+            if (!target.contains("/attempts")) {
+                return "{\"member\":[" + java.util.stream.IntStream.rangeClosed(1, 4).mapToObj(k -> "{\"id\":\"c" + k
+                        + "\",\"domainName\":\"c" + k + ".example\",\"expiresAt\":\"2027-01-01T00:00:00Z\",\"lastAttempt\":{\"id\":\"a-c" + k + "\"}}")
+                        .collect(java.util.stream.Collectors.joining(",")) + "]}";
+            }
+            String k = target.replaceAll(".*/c(\\d+)/attempts.*", "$1");
+            String body = "{\"member\":[" + attempt("a-c" + k, "failed", "2026-11-21T10:00:00+00:00") + ","
+                    + attempt("b-c" + k, "succeeded", "2026-10-21T10:00:00+00:00") + "]}";
+            return k.equals("2") && c2.incrementAndGet() == 1 ? TestSupport.RawServer.CUT + body : body;
+        })) {
+            config.baseUrl = server.baseUrl();
+            var sink = new TestSupport.RecordingSink();
+            try (SmoxyClient client = client()) {
+                client.poll(NOW, sink);
+            }
+            assertThat(sink.errors).isEmpty();
+            assertThat(sink.all()).hasSize(4).allSatisfy(o -> assertThat(o.newAttempts()).hasSize(2));
+            assertThat(server.targets).filteredOn(t -> t.contains("/c2/attempts")).hasSize(2);
         }
-        wm.stubFor(get(urlPathEqualTo(CERTS + "/c2/attempts")).atPriority(1).inScenario("cut").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("whole").willReturn(aResponse().withStatus(200).withFault(com.github.tomakehurst.wiremock.http.Fault.MALFORMED_RESPONSE_CHUNK)));
-        var sink = new TestSupport.RecordingSink();
-        try (SmoxyClient client = client()) {
-            client.poll(NOW, sink);
-        }
-        assertThat(sink.errors).isEmpty();
-        assertThat(sink.all()).hasSize(4).allSatisfy(o -> assertThat(o.newAttempts()).hasSize(2));
-        wm.verify(2, getRequestedFor(urlPathEqualTo(CERTS + "/c2/attempts")));
     }
 
     @Test
     void underConcurrencyAnUnreadableCertificateIsStillPublishedAndAnAuthFailureFailsThePoll() throws Exception {
-        config.itemsPerPage = 100;
-        config.attemptConcurrency = 4;
-        stubListing(8);
-        for (int k = 1; k <= 8; k++) {
-            stubAttemptsOf(k, 20);
-        }
+        onePage(4, 8, 20);
         wm.stubFor(get(urlPathEqualTo(CERTS + "/c5/attempts")).willReturn(aResponse().withStatus(404)));
         var sink = new TestSupport.RecordingSink();
         try (SmoxyClient client = client()) {
