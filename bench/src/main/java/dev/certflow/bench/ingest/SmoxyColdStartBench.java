@@ -8,7 +8,6 @@ import dev.certflow.ingest.config.SmoxySourceConfig;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
-import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
@@ -21,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The first poll of one smoxy organisation against the simulator, where every certificate's
@@ -65,12 +63,7 @@ public final class SmoxyColdStartBench {
 
     /** One first poll (fresh topics, no checkpoints); returns certificates per second. */
     static double firstPoll(String bootstrap, SimulatedSource source, int concurrency) throws Exception {
-        KafkaSettings kafka = new KafkaSettings();
-        kafka.bootstrapServers = bootstrap;
-        String id = "bench-smoxy-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-        kafka.schemaRegistryUrl = "mock://" + id;
-        kafka.topicPrefix = id + ".";
-        new TopicManager(kafka).ensure(Ingest.TOPICS);
+        KafkaSettings kafka = IngestBenchmark.freshTopics(bootstrap, "bench-smoxy-");
         IngestConfig config = new IngestConfig();
         config.pollThreads = 1;
         SmoxySourceConfig s = new SmoxySourceConfig();
