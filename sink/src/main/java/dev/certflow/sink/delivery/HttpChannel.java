@@ -119,9 +119,9 @@ public final class HttpChannel implements Channel {
             }
             return new Attempt(false, retryable, status, scrub("HTTP " + status + (body.isEmpty() ? "" : ": " + body)), retryAfter(response));
         } catch (HttpConnectTimeoutException e) {
-            return new Attempt(false, true, null, "HttpConnectTimeoutException: no connection within " + connectTimeout.toMillis() + " ms", null);
+            return new Attempt(false, true, null, "connect timeout after " + connectTimeout.toMillis() + " ms", null);
         } catch (HttpTimeoutException e) {
-            return new Attempt(false, true, null, "HttpTimeoutException: no answer within " + requestTimeout.toMillis() + " ms", null);
+            return new Attempt(false, true, null, "timeout after " + requestTimeout.toMillis() + " ms", null);
         } catch (IOException e) {
             return new Attempt(false, true, null, scrub(describe(e)), null);
         } catch (InterruptedException e) {
