@@ -13,6 +13,8 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -110,11 +112,20 @@ public final class LocalCommand implements Callable<Integer> {
 
     /** One compact block: per source its polls and certificates, the table sizes, alerts and throughput. */
     static String summary(LocalStack stack, Instant started) {
-        MeterRegistry registry = stack.ops().registry();
+        String simNow = stack.simulator() == null ? null : stack.simulator().clock().instant().truncatedTo(ChronoUnit.MINUTES).toString();
+        return summary(stack.ops().registry(), Instant.now(), started, simNow);
+    }
+
+    /**
+     * The summary from the meters alone. Certificates read count per page as a poll reads them, so a
+     * long first poll shows its progress; a source with no successful poll yet says "never".
+     *
+     * @param simulatedNow the simulated clock's time, or null without the simulator
+     */
+    static String summary(MeterRegistry registry, Instant now, Instant started, String simulatedNow) {
         StringBuilder sb = new StringBuilder();
-        String simNow = stack.simulator() == null ? "" : " (simulated " + stack.simulator().clock().instant().truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + ")";
-        sb.append("-- ").append(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).append(simNow).append('\n');
-        Map<String, double[]> sources = new TreeMap<>();
+        sb.append("-- ").append(now.truncatedTo(ChronoUnit.SECONDS)).append(simulatedNow == null ? "" : " (simulated " + simulatedNow + ")").append('\n');
+        Map<String, double[]> sources = new TreeMap<>(); // ok polls, failed polls, certificates read, last success age
         Search.in(registry).name("certflow.ingest.polls").counters().forEach(c -> {
             double[] v = sources.computeIfAbsent(c.getId().getTag("source"), k -> new double[4]);
             if ("failed".equalsIgnoreCase(c.getId().getTag("outcome"))) {
@@ -127,17 +138,18 @@ public final class LocalCommand implements Callable<Integer> {
                 sources.computeIfAbsent(c.getId().getTag("source"), k -> new double[4])[2] += c.count());
         Search.in(registry).name("certflow.ingest.last.success.age").gauges().forEach(g ->
                 sources.computeIfAbsent(g.getId().getTag("source"), k -> new double[4])[3] = g.value());
-        sources.forEach((name, v) -> sb.append(String.format("   %-16s polls ok %-4.0f failed %-4.0f certificates read %-7.0f last success %4.0fs ago%n",
-                name, v[0], v[1], v[2], v[3])));
+        // before the first success the age gauge counts from the start: say "never" rather than pretend a success
+        sources.forEach((name, v) -> sb.append(String.format(Locale.ROOT, "   %-16s polls ok %-4.0f failed %-4.0f certificates read %-7.0f last success %s%n",
+                name, v[0], v[1], v[2], v[0] > 0 ? String.format(Locale.ROOT, "%4.0fs ago", v[3]) : "never")));
         StringBuilder tables = new StringBuilder();
         Search.in(registry).name("certflow.streams.table.size").gauges().forEach(g ->
-                tables.append(' ').append(g.getId().getTag("store")).append('=').append(Double.isNaN(g.value()) ? "?" : String.format("%.0f", g.value())));
+                tables.append(' ').append(g.getId().getTag("store")).append('=').append(Double.isNaN(g.value()) ? "?" : String.format(Locale.ROOT, "%.0f", g.value())));
         sb.append("   tables:").append(tables).append('\n');
         double fired = Search.in(registry).name("certflow.streams.alerts.fired").counters().stream().mapToDouble(Counter::count).sum();
         double resolved = Search.in(registry).name("certflow.streams.alerts.resolved").counters().stream().mapToDouble(Counter::count).sum();
         double seen = Search.in(registry).name("certflow.ingest.certificates.seen").counters().stream().mapToDouble(Counter::count).sum();
-        double seconds = Math.max(1, Duration.between(started, Instant.now()).toSeconds());
-        sb.append(String.format("   alerts fired %.0f, resolved %.0f; ingest %.0f certificates read (%.0f/s)", fired, resolved, seen, seen / seconds));
+        double seconds = Math.max(1, Duration.between(started, now).toSeconds());
+        sb.append(String.format(Locale.ROOT, "   alerts fired %.0f, resolved %.0f; ingest %.0f certificates read (%.0f/s)", fired, resolved, seen, seen / seconds));
         return sb.toString();
     }
 

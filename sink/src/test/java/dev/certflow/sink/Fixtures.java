@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Test records and small JDBC helpers. */
-final class Fixtures {
+public final class Fixtures {
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
     static {
@@ -70,7 +70,7 @@ final class Fixtures {
                 .setPollFinishedAt(NOW).setOutcome(outcome).setCertificatesSeen(3).build();
     }
 
-    static Alert alert(String id, AlertStatus status, Severity severity) {
+    public static Alert alert(String id, AlertStatus status, Severity severity) {
         Certificate c = certificate("acme", "c-" + id, NOW.plus(Duration.ofDays(5)));
         return Alert.newBuilder().setAlertId(id).setKind(AlertKind.EXPIRING).setStatus(status).setSeverity(severity)
                 .setThreshold("7d").setSummary("Certificate c-" + id + ".example.com expires in 5 days")
@@ -80,14 +80,14 @@ final class Fixtures {
                 .build();
     }
 
-    static long count(DataSource ds, String sql) throws SQLException {
+    public static long count(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    static String string(DataSource ds, String sql) throws SQLException {
+    public static String string(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }

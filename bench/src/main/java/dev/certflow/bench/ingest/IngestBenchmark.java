@@ -67,14 +67,9 @@ public final class IngestBenchmark {
         double[] baseline = new double[rounds];
         try {
             for (int r = 0; r < rounds; r++) {
-                KafkaSettings kafka = new KafkaSettings();
-                kafka.bootstrapServers = servers;
-                String id = "bench-ingest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-                kafka.schemaRegistryUrl = "mock://" + id;
-                kafka.topicPrefix = id + ".";
+                KafkaSettings kafka = freshTopics(servers, "bench-ingest-");
                 kafka.compressionType = compression;
-                new TopicManager(kafka).ensure(Ingest.TOPICS);
-                String baselineTopic = id + ".baseline";
+                String baselineTopic = kafka.topicPrefix + "baseline";
                 // created now so its leaders are settled long before the baseline runs
                 new TopicManager(kafka).ensure(List.of(new TopicSpec("baseline", 6, TopicSpec.Cleanup.DELETE, null, "bench", byte[].class, "bench", "nobody")));
                 IngestConfig config = config(base, pageSize);
@@ -106,6 +101,17 @@ public final class IngestBenchmark {
         System.out.printf(Locale.ROOT, "RESULT median: ingest first poll %,.0f certificates/s normalised+published; re-poll (unchanged) %,.0f certificates/s; "
                 + "baseline raw producer %,.0f records/s; ratio ingest/baseline %.2f; compression %s: %.0f bytes per certificate on the broker%n",
                 f, p, b, f / b, compression, median(bytesPerCertificate));
+    }
+
+    /** Settings with their own topic prefix and mock registry, and ingest's topics created under it. */
+    static KafkaSettings freshTopics(String servers, String namePrefix) {
+        KafkaSettings kafka = new KafkaSettings();
+        kafka.bootstrapServers = servers;
+        String id = namePrefix + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        kafka.schemaRegistryUrl = "mock://" + id;
+        kafka.topicPrefix = id + ".";
+        new TopicManager(kafka).ensure(Ingest.TOPICS);
+        return kafka;
     }
 
     static IngestConfig config(String base, int pageSize) {

@@ -17,11 +17,16 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The one way ingest talks HTTP: {@link HttpClient} with redirects never followed and the JVM's TLS
  * verification, a timeout on every request, and capped exponential backoff with jitter on
- * connection errors, timeouts, 429 (honouring {@code Retry-After}) and 5xx. Messages and logs name
+ * connection errors, timeouts, 429 (honouring {@code Retry-After}) and 5xx. A 429 pauses every
+ * request of the same source, not only the one that got it, so concurrent requests of one source
+ * (smoxy's attempts) slow down together. Messages and logs name
  * the source, the method and the URL path only: query strings (Yeastar puts its token there) and
  * headers never leave this class.
  */
@@ -36,9 +41,19 @@ public final class HttpFetcher {
     private final Duration maxRetryAfter;
     private final Sleeper sleeper;
     private final Clock clock;
+    private final LongSupplier nanoTime;
+    // per source: no request before this System.nanoTime() value (the end of the last 429's pause)
+    private final Map<String, AtomicLong> pausedUntil = new ConcurrentHashMap<>();
 
     public HttpFetcher(HttpClient client, int maxRetries, Duration initialBackoff, Duration maxBackoff,
                        Duration maxRetryAfter, Sleeper sleeper, Clock clock) {
+        this(client, maxRetries, initialBackoff, maxBackoff, maxRetryAfter, sleeper, clock, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic time that 429 pauses are measured in ({@code System::nanoTime}; tests pass their own) */
+    public HttpFetcher(HttpClient client, int maxRetries, Duration initialBackoff, Duration maxBackoff,
+                       Duration maxRetryAfter, Sleeper sleeper, Clock clock, LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         this.client = client;
         this.maxRetries = maxRetries;
         this.initialBackoff = initialBackoff;
@@ -100,18 +115,52 @@ public final class HttpFetcher {
 
     /**
      * Sends a request, retrying what is worth retrying. Returns 2xx and 4xx (other than 429)
-     * answers to the caller; throws after the retries for the rest.
+     * answers to the caller; throws after the retries for the rest. Waits first while the source is
+     * paused by a 429 that another request of it received.
      *
      * @param source   source name, for messages
      * @param request  a complete request (timeout set by the caller)
      */
     public Response send(String source, HttpRequest request) throws SourceException, InterruptedException {
+        return exchange(source, request, null);
+    }
+
+    /** Reads a whole answer; an {@link IOException} while reading is an I/O failure of the request. */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        T read(Response response) throws IOException, SourceException;
+    }
+
+    /**
+     * Like {@link #send(String, HttpRequest)}, and reads the answer with {@code reader} inside the
+     * retries: an I/O error while reading the body (the connection lost mid-answer) is retried like
+     * one while sending, within the same {@code maxRetries}. For answers read whole, never for a
+     * stream whose pages are published while it is read.
+     */
+    public <T> T send(String source, HttpRequest request, BodyReader<T> reader) throws SourceException, InterruptedException {
+        return exchange(source, request, reader);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T exchange(String source, HttpRequest request, BodyReader<T> reader) throws SourceException, InterruptedException {
         String what = request.method() + " " + describe(request.uri());
         SourceException last = null;
+        AtomicLong paused = pausedUntil.computeIfAbsent(source, s -> new AtomicLong(nanoTime.getAsLong()));
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
+            Duration wait = Duration.ZERO;
             if (attempt > 0) {
-                Duration wait = last.retryAfter() != null ? last.retryAfter() : Backoff.delay(initialBackoff, maxBackoff, attempt);
+                wait = last.retryAfter() != null ? last.retryAfter() : Backoff.delay(initialBackoff, maxBackoff, attempt);
+            }
+            Duration pause = remaining(paused);
+            if (pause.compareTo(wait) > 0) {
+                wait = pause;
+            }
+            if (attempt > 0) {
                 LOG.info("Source {}: {} failed ({}), retry {} of {} in {} ms", source, what, last.kind(), attempt, maxRetries, wait.toMillis());
+            } else if (!wait.isZero()) {
+                LOG.debug("Source {}: {} waits {} ms (the source answered 429)", source, what, wait.toMillis());
+            }
+            if (!wait.isZero()) {
                 sleeper.sleep(wait);
             }
             HttpResponse<InputStream> response;
@@ -134,7 +183,17 @@ public final class HttpFetcher {
             }
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
-                return new Response(status, response.body(), null);
+                Response ok = new Response(status, response.body(), null);
+                if (reader == null) {
+                    return (T) ok;
+                }
+                try (ok) {
+                    return reader.read(ok);
+                } catch (IOException e) {
+                    last = new SourceException(SourceException.CONNECT, "source " + source + ": " + what + ": reading the body failed ("
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + scrub(e.getMessage())) + ")");
+                    continue;
+                }
             }
             byte[] errorBody = readCapped(response.body());
             if (status >= 300 && status < 400) {
@@ -148,6 +207,7 @@ public final class HttpFetcher {
                             + retryAfter.toSeconds() + " s", retryAfter);
                 }
                 last = new SourceException(SourceException.RATE_LIMITED, "source " + source + ": " + what + ": HTTP 429", retryAfter);
+                pause(paused, retryAfter != null ? retryAfter : Backoff.delay(initialBackoff, maxBackoff, attempt + 1));
                 continue;
             }
             if (status >= 500) {
@@ -155,9 +215,27 @@ public final class HttpFetcher {
                 LastErrorBody.set(errorBody);
                 continue;
             }
-            return new Response(status, null, errorBody);
+            Response refused = new Response(status, null, errorBody);
+            if (reader == null) {
+                return (T) refused;
+            }
+            try {
+                return reader.read(refused);
+            } catch (IOException e) {
+                throw new IllegalStateException("an error answer is already read", e); // errorBody is in memory: no I/O left
+            }
         }
         throw last;
+    }
+
+    private Duration remaining(AtomicLong pausedUntil) {
+        long left = pausedUntil.get() - nanoTime.getAsLong();
+        return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+    }
+
+    private void pause(AtomicLong pausedUntil, Duration pause) {
+        long until = nanoTime.getAsLong() + pause.toNanos();
+        pausedUntil.accumulateAndGet(until, (current, next) -> next - current > 0 ? next : current); // nanoTime: compare differences
     }
 
     /** Holds the body of the last 5xx answer on this thread, so a client can log the vendor's error codes. */

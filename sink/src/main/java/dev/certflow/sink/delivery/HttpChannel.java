@@ -5,12 +5,16 @@ import dev.certflow.runtime.config.Secret;
 import dev.certflow.sink.ChannelConfig;
 import dev.certflow.sink.SinkConfig;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,12 +36,14 @@ public final class HttpChannel implements Channel {
     private final ChannelConfig.Type type;
     private final HttpClient client;
     private final Duration requestTimeout;
+    private final Duration connectTimeout;
     private final List<String> secrets = new ArrayList<>();
 
     public HttpChannel(ChannelConfig config, SinkConfig sink) {
         this.config = config;
         this.type = config.type();
         this.requestTimeout = sink.requestTimeout;
+        this.connectTimeout = sink.connectTimeout;
         this.client = HttpClient.newBuilder().connectTimeout(sink.connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
         for (Secret s : new Secret[]{config.routingKey, config.webhookUrl, config.secret}) {
             if (s != null && !s.reveal().isEmpty()) {
@@ -112,14 +118,40 @@ public final class HttpChannel implements Channel {
                 body = body.substring(0, MAX_ERROR_BODY) + "...";
             }
             return new Attempt(false, retryable, status, scrub("HTTP " + status + (body.isEmpty() ? "" : ": " + body)), retryAfter(response));
+        } catch (HttpConnectTimeoutException e) {
+            return new Attempt(false, true, null, "connect timeout after " + connectTimeout.toMillis() + " ms", null);
         } catch (HttpTimeoutException e) {
             return new Attempt(false, true, null, "timeout after " + requestTimeout.toMillis() + " ms", null);
         } catch (IOException e) {
-            return new Attempt(false, true, null, scrub(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), null);
+            return new Attempt(false, true, null, scrub(describe(e)), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Attempt(false, true, null, "interrupted", null);
         }
+    }
+
+    /**
+     * The class and message of an I/O failure, for the log and {@code delivery_attempts}. The JDK
+     * client often throws a bare {@code ConnectException} (its cause, a ClosedChannelException, has
+     * no message either), so the first message down the cause chain is used, or a plain phrase.
+     * The request body is never part of a JDK I/O message; channel secrets are scrubbed by the caller.
+     */
+    static String describe(IOException e) {
+        String message = null;
+        for (Throwable t = e; t != null && message == null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage().strip();
+            }
+        }
+        if (message == null) {
+            message = e instanceof ConnectException ? "connection refused"
+                    : e instanceof EOFException || e.getCause() instanceof ClosedChannelException ? "connection closed by the receiver"
+                    : "no message";
+        }
+        if (message.length() > MAX_ERROR_BODY) {
+            message = message.substring(0, MAX_ERROR_BODY) + "...";
+        }
+        return e.getClass().getSimpleName() + ": " + message;
     }
 
     private static Duration retryAfter(HttpResponse<?> response) {
