@@ -72,6 +72,16 @@ final class EndToEnd {
         return options;
     }
 
+    /**
+     * The old fixed thresholds (30, 14, 7, 1 days, no renewal policy): the day profile's CROSSES_30D/14D/7D/1D
+     * certificates are crossings of exactly those.
+     */
+    static void fixedThresholds(ObjectNode root) {
+        ObjectNode streams = root.putObject("streams");
+        streams.putArray("thresholdDays").add(30).add(14).add(7).add(1);
+        streams.putObject("renewal").put("enabled", false);
+    }
+
     /** Waits until every alert the recorder got is in PostgreSQL's alert history too. */
     static void awaitDeliveredAndRecorded(LocalStack stack, Recorder recorder) {
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3)).until(() -> {

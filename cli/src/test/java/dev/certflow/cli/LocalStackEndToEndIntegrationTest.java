@@ -2,7 +2,6 @@ package dev.certflow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.certflow.simulator.FleetCertificate;
 import dev.certflow.simulator.Script;
 import dev.certflow.simulator.ScriptEvent;
@@ -58,11 +57,7 @@ class LocalStackEndToEndIntegrationTest {
     void scriptedFleetProducesExactlyTheExpectedAlertsRowsAndAnswers() throws Exception {
         // the scripted fleet's CROSSES_30D/14D/7D/1D certificates are threshold crossings of the old fixed
         // thresholds, so this test runs them: 30, 14, 7, 1 days and no renewal policy (streams.renewal.enabled false)
-        LocalStack.Options options = EndToEnd.options(recorder, 150, root -> {
-            ObjectNode streams = root.putObject("streams");
-            streams.putArray("thresholdDays").add(30).add(14).add(7).add(1);
-            streams.putObject("renewal").put("enabled", false);
-        });
+        LocalStack.Options options = EndToEnd.options(recorder, 150, EndToEnd::fixedThresholds);
 
         try (LocalStack stack = LocalStack.start(options)) {
             var clock = stack.simulator().clock();

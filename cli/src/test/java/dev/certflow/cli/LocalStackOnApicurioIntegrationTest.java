@@ -66,7 +66,10 @@ class LocalStackOnApicurioIntegrationTest {
     void ingestStreamsAndSinkResolveEverySchemaThroughApicurio() throws Exception {
         try (EndToEnd.Recorder recorder = new EndToEnd.Recorder();
              LocalStack stack = LocalStack.start(EndToEnd.options(recorder, 150,
-                     root -> root.putObject("kafka").put("schemaRegistryUrl", apicurio.ccompatUrl())))) {
+                     root -> {
+                        EndToEnd.fixedThresholds(root); // its expectations are the day profile's threshold crossings
+                        root.putObject("kafka").put("schemaRegistryUrl", apicurio.ccompatUrl());
+                    }))) {
             assertThat(stack.schemaRegistryUrl()).isEqualTo(apicurio.ccompatUrl());
             var clock = stack.simulator().clock();
             Instant end = clock.start().plus(RUN);
