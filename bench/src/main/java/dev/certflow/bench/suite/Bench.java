@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 public final class Bench {
     /** How a suite run is shaped. */
     public record Settings(boolean smoke, List<Integer> sizes, int rounds, Path out, Set<String> only, int bigSize,
-                           Duration bigTimeout, Path repo, String command) {
+                           Duration bigTimeout, Path repo, String command, Path jfr) {
         /** Whether a row (R1 ... P1) is to run. */
         public boolean runs(String id) {
             return only.isEmpty() || only.contains(id);
@@ -39,6 +39,9 @@ public final class Bench {
     private final EmbeddedKafkaBroker broker;
     private final EmbeddedPostgresServer postgres;
     private final AtomicInteger ids = new AtomicInteger();
+    /** Where child JVMs write their flight recordings (null: not recorded). */
+    static volatile Path jfrDir;
+    private static final AtomicInteger CHILDREN = new AtomicInteger();
 
     Bench(Settings settings, EmbeddedKafkaBroker broker, EmbeddedPostgresServer postgres) {
         this.settings = settings;
@@ -80,11 +83,16 @@ public final class Bench {
         return ds;
     }
 
-    /** A child JVM on this JVM's classpath running {@code mainClass}; {@code jvmArgs} first. */
+    /** A child JVM on this JVM's classpath running {@code mainClass}; {@code jvmArgs} first; flight-recorded under {@code --jfr}. */
     public static ProcessBuilder childJvm(List<String> jvmArgs, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
+        Path jfr = jfrDir;
+        if (jfr != null) {
+            String name = mainClass.substring(mainClass.lastIndexOf('.') + 1) + (args.isEmpty() ? "" : "-" + args.get(0));
+            cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.resolve("child-" + CHILDREN.incrementAndGet() + "-" + name + ".jfr"));
+        }
         cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
 
 /**
  * {@code bench/run all [--smoke|--full] [--sizes 10k,100k,1m] [--rounds N] [--only R2,R6]
- * [--big-size 1m] [--big-timeout 600s] [--out FILE]}: the whole benchmark table of issue 15 in one
+ * [--big-size 1m] [--big-timeout 600s] [--out FILE] [--jfr DIR]}: the whole benchmark table of issue 15 in one
  * run. One in-JVM broker and one embedded PostgreSQL serve every row; each row alternates ours and
  * its baseline round by round on the same records (the fleet corpus, {@link Corpus}) after a
  * warm-up, and reports the ratio's median and spread against the issue's target. The table is
@@ -53,6 +53,7 @@ public final class BenchSuite {
         Integer big = null;
         Duration bigTimeout = null;
         Path out = null;
+        Path jfr = null;
         Path repo = Path.of(System.getProperty("certflow.repo", ".")).toAbsolutePath().normalize();
         List<String> a = new ArrayList<>(Arrays.asList(args));
         if (!a.isEmpty() && a.get(0).equals("all")) {
@@ -69,8 +70,9 @@ public final class BenchSuite {
                 case "--big-size" -> big = size(value(a, ++i, arg));
                 case "--big-timeout" -> bigTimeout = dev.certflow.runtime.config.Durations.parse(value(a, ++i, arg));
                 case "--out" -> out = Path.of(value(a, ++i, arg));
+                case "--jfr" -> jfr = Path.of(value(a, ++i, arg)).toAbsolutePath();
                 default -> throw new IllegalArgumentException("bench/run all: unknown option '" + arg
-                        + "' (--smoke, --full, --sizes 10k,100k,1m, --rounds N, --only R1,R2, --big-size 1m, --big-timeout 600s, --out FILE)");
+                        + "' (--smoke, --full, --sizes 10k,100k,1m, --rounds N, --only R1,R2, --big-size 1m, --big-timeout 600s, --out FILE, --jfr DIR)");
             }
         }
         for (String id : only) {
@@ -81,7 +83,7 @@ public final class BenchSuite {
         return new Bench.Settings(smoke, sizes != null ? sizes : smoke ? List.of(2000) : List.of(10_000, 100_000),
                 rounds != null ? rounds : smoke ? 1 : 3, out != null ? out : repo.resolve("bench/results/latest.md"), only,
                 big != null ? big : smoke ? 300 : 1_000_000, bigTimeout != null ? bigTimeout : smoke ? Duration.ofMinutes(2) : Duration.ofMinutes(10),
-                repo, "bench/run all " + String.join(" ", a));
+                repo, "bench/run all " + String.join(" ", a), jfr);
     }
 
     private static String value(List<String> a, int i, String option) {
@@ -107,6 +109,16 @@ public final class BenchSuite {
         Instant started = Instant.now();
         String loadStart = Machine.loadAverage();
         Path logs = Files.createDirectories(s.out().toAbsolutePath().getParent().resolve("logs"));
+        jdk.jfr.Recording recording = null;
+        if (s.jfr() != null) {
+            // the whole suite recorded: each row's work runs on threads named after it (stream threads carry the application id)
+            Files.createDirectories(s.jfr());
+            Bench.jfrDir = s.jfr();
+            recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            recording.setToDisk(true);
+            recording.setDestination(s.jfr().resolve("suite.jfr"));
+            recording.start();
+        }
         List<Row> rows = new ArrayList<>();
         out.printf("certflow bench suite: %s, sizes %s, %d round(s), %d cores, load %s%n", s.smoke() ? "smoke" : "full",
                 s.sizes().stream().map(Stats::size).toList(), s.rounds(), Machine.cores(), loadStart);
@@ -171,6 +183,11 @@ public final class BenchSuite {
             }
         } finally {
             background.shutdownNow();
+            if (recording != null) {
+                recording.stop();
+                recording.close();
+                out.println("flight recordings in " + s.jfr());
+            }
         }
         rows.sort(java.util.Comparator.comparingInt(r -> ROWS.indexOf(r.id().replaceAll("^([A-Z]\\d).*", "$1"))));
         String table = Report.markdown(s, rows, started, loadStart, Machine.loadAverage());

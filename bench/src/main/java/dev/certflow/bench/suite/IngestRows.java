@@ -26,7 +26,12 @@ final class IngestRows {
         try {
             String url = "http://127.0.0.1:" + stub.getAddress().getPort();
             if (!bench.settings().smoke()) {
-                IngestBenchmark.round(bench.bootstrapServers(), url, Math.min(size, 2000), pageSize, compression); // warm-up
+                HttpServer warm = IngestBenchmark.yeastarStub(2000, pageSize);
+                try {
+                    IngestBenchmark.round(bench.bootstrapServers(), "http://127.0.0.1:" + warm.getAddress().getPort(), 2000, pageSize, compression);
+                } finally {
+                    warm.stop(0);
+                }
             }
             for (int r = 0; r < bench.settings().rounds(); r++) {
                 IngestBenchmark.Round round = IngestBenchmark.round(bench.bootstrapServers(), url, size, pageSize, compression);

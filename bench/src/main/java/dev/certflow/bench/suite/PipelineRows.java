@@ -50,8 +50,10 @@ final class PipelineRows {
         List<Double> ours = new ArrayList<>();
         List<Double> base = new ArrayList<>();
         Duration timeout = bench.settings().smoke() ? Duration.ofMinutes(2) : Duration.ofMinutes(20);
+        StringBuilder polls = new StringBuilder();
         for (int r = 0; r < bench.settings().rounds(); r++) {
-            ours.add(pipeline(bench, n, timeout));
+            polls.setLength(0);
+            ours.add(pipeline(bench, n, timeout, polls));
             base.add(raw(bench, records));
             System.out.printf("R5 %s round %d: pipeline %s certificates/s into the views, raw producer+consumer %s records/s%n",
                     Stats.size(n), r + 1, Stats.num(ours.get(r)), Stats.num(base.get(r)));
@@ -59,12 +61,13 @@ final class PipelineRows {
         List<Double> ratio = Stats.ratios(ours, base);
         return new Row("R5", "whole pipeline, simulator to views, certificates/s, " + Stats.size(n), Stats.num(Stats.median(ours)),
                 Stats.num(Stats.median(base)), ratio, "≥ 0.25 (goal 0.30)", Stats.median(ratio) >= 0.25,
-                "LocalStack (simulator speed 1, polls every 2 s) on the suite broker; baseline moves the corpus' Avro bytes");
+                "LocalStack (simulator speed 1, polls every 2 s) on the suite broker; baseline moves the corpus' Avro bytes; "
+                        + "longest poll per source (last round): " + polls);
     }
 
 
     /** Certificates/s of one fresh stack: from started to the last published certificate in the view. */
-    private static double pipeline(Bench bench, int n, Duration timeout) throws Exception {
+    private static double pipeline(Bench bench, int n, Duration timeout, StringBuilder polls) throws Exception {
         String run = bench.unique("pipeline");
         String db = run.replace('-', '_');
         String url = bench.postgres().createDatabase(db);
@@ -106,7 +109,13 @@ final class PipelineRows {
                 throw new IllegalStateException("after " + timeout + ": " + rows(ds) + " certificates in the view of " + expected.get()
                         + " published (" + n + " in the fleet)");
             }
-            return expected.get() / ((System.nanoTime() - t0) / 1e9);
+            double rate = expected.get() / ((System.nanoTime() - t0) / 1e9);
+            // which source's first poll the run waited for
+            Search.in(registry).name("certflow.ingest.poll.duration").timers().stream()
+                    .sorted(java.util.Comparator.comparing(t -> t.getId().getTag("source")))
+                    .forEach(t -> polls.append(polls.length() == 0 ? "" : ", ").append(t.getId().getTag("source")).append(' ')
+                            .append(String.format(java.util.Locale.ROOT, "%.1f s", t.max(java.util.concurrent.TimeUnit.MILLISECONDS) / 1000)));
+            return rate;
         }
     }
 

@@ -36,6 +36,9 @@ final class SerdeRows {
                 o.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(5)
                         .measurementTime(TimeValue.seconds(1)).jvmArgs("-Xmx512m");
             }
+            if (Bench.jfrDir != null && !smoke) {
+                o.addProfiler("jfr", "dir=" + Bench.jfrDir.resolve("r1-round-" + (r + 1)));
+            }
             Map<String, Double> score = new HashMap<>();
             for (RunResult result : new Runner(o.build()).run()) {
                 String name = result.getParams().getBenchmark();
