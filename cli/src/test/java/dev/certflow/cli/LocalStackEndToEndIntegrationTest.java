@@ -89,7 +89,7 @@ class LocalStackEndToEndIntegrationTest {
             Set<String> scriptedKeys = scripted.stream().map(FleetCertificate::key).collect(Collectors.toSet());
             byKey.forEach((k, alerts) -> {
                 if (!scriptedKeys.contains(k) && !k.startsWith("source:")) {
-                    assertThat(kindsAndStatuses(alerts)).as("background " + k).isSubsetOf("EXPIRING FIRING", "EXPIRING RESOLVED");
+                    assertThat(EndToEnd.kindsAndStatuses(alerts)).as("background " + k).isSubsetOf("EXPIRING FIRING", "EXPIRING RESOLVED");
                     assertThat(alerts).as("background " + k).allSatisfy(a -> assertThat(a.get("threshold").asText()).isEqualTo("30d"));
                 }
             });
