@@ -65,7 +65,7 @@ class SimulateCommandTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(out).containsPattern("RENEWAL_STOPS smoxy/smoxy-acme/org-1/[0-9a-f-]+: RENEWAL_OVERDUE FIRING \\+32d, "
                 + "EXPIRING 7d FIRING \\+53d, EXPIRING 7d RESOLVED \\+56d, RENEWAL_OVERDUE RESOLVED \\+56d");
-        assertThat(out).contains("RENEWED_NOT_DEPLOYED yeastar/pbx-berlin/pbx-berlin/10: RENEWED_NOT_DEPLOYED FIRING +30d12h");
+        assertThat(out).contains("RENEWED_NOT_DEPLOYED yeastar/pbx-berlin/pbx-berlin/10: RENEWED_NOT_DEPLOYED FIRING +31d12h");
         assertThat(out).containsPattern("RENEWED_NOT_DEPLOYED smoxy/smoxy-acme/org-1/[0-9a-f-]+: nothing \\(renewed on schedule\\)");
         assertThat(out).contains("outage: pbx-newyork answers 503 from 2026-12-18T00:00:00Z");
     }

@@ -3,13 +3,17 @@ package dev.certflow.sink;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.AlertStatus;
+import dev.certflow.events.AttemptStatus;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.CertificateType;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IssuanceMethod;
 import dev.certflow.events.PollOutcome;
+import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.RenewalStatus;
 import dev.certflow.events.Severity;
 import dev.certflow.events.SourceKind;
 import dev.certflow.events.SourceStatus;
@@ -56,6 +60,20 @@ public final class Fixtures {
     static ExpiringCertificate expiring(Certificate c, int days) {
         return ExpiringCertificate.newBuilder().setCertificate(c).setDaysLeft(days).setBucket(days + "d").setThresholdDays(30)
                 .setEvaluatedAt(NOW).build();
+    }
+
+    /** The renewal state of {@code c}: an auto-renewed certificate expected to be renewed at {@code expected}, overdue two days later. */
+    static CertificateRenewal renewal(Certificate c, RenewalStatus status, Instant expected) {
+        return CertificateRenewal.newBuilder().setCertificateKey(c.getKey()).setNotAfter(c.getNotAfter()).setRenewalStatus(status)
+                .setRenewalMode("auto").setExpectedRenewalAt(expected).setRenewalOverdueAt(expected.plus(Duration.ofDays(2)))
+                .setRenewalPolicy("auto-lifetime-1/3").setEvaluatedAt(NOW).build();
+    }
+
+    static RenewalAttempt attempt(Certificate c, String id, AttemptStatus status, String errorCode) {
+        return RenewalAttempt.newBuilder().setAttemptId(id).setCertificateKey(c.getKey()).setAttemptType("acme_renew").setStatus(status)
+                .setStatusRaw(status.name().toLowerCase()).setStartedAt(NOW.minusSeconds(60)).setFinishedAt(status == AttemptStatus.RUNNING ? null : NOW)
+                .setErrorCode(errorCode).setSansSnapshot(c.getSans()).setIssuedNotAfter(status == AttemptStatus.SUCCEEDED ? NOW.plus(Duration.ofDays(90)) : null)
+                .setObservedAt(NOW).build();
     }
 
     static FailedRenewal failed(Certificate c, String code) {

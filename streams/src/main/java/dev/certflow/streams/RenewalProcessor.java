@@ -61,7 +61,7 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
         if (!valueKey.equals(key)) {
             throw new IllegalArgumentException("renewal-attempts record key '" + key + "' differs from field certificateKey '" + valueKey + "'");
         }
-        long now = ctx.currentSystemTimeMs();
+        long now = setup.now(ctx);
         if (setup.policy().enabled() && a.getStatus() == AttemptStatus.SUCCEEDED && a.getIssuedNotAfter() != null) {
             Generation g = generations.get(key);
             Generation next = Generation.onIssued(g, a.getIssuedNotAfter().toEpochMilli(), attemptTime(a), a.getAttemptId());
