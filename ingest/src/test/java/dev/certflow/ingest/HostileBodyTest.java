@@ -94,9 +94,9 @@ class HostileBodyTest {
         return new YeastarClient(c, TestSupport.fetcher(new TestSupport.RecordingSleeper(), 0), ItemCounter.NONE, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
-    @Test
-    void anEndlessBodyIsCutAtTheDocumentLimit() throws Exception {
-        String base = endless("{\"errcode\":0,\"errmsg\":\"SUCCESS\",", (byte) ' ');
+    /** The certificate list's endless answer fails the poll as a malformed body, well within the deadline. */
+    private void failsAsMalformed(String prefix, byte filler) throws IOException {
+        String base = endless(prefix, filler);
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (YeastarClient client = client(base)) {
                 assertThatThrownBy(() -> client.poll(NOW, new TestSupport.RecordingSink()))
@@ -107,16 +107,14 @@ class HostileBodyTest {
         });
     }
 
+    /** Whitespace allocates nothing, so only a document length limit ends it (Jackson has none by default). */
+    @Test
+    void anEndlessBodyIsCutAtTheDocumentLimit() throws Exception {
+        failsAsMalformed("{\"errcode\":0,\"errmsg\":\"SUCCESS\",", (byte) ' ');
+    }
+
     @Test
     void aStringWithoutEndIsCutAtTheStringLimit() throws Exception {
-        String base = endless("{\"errcode\":0,\"errmsg\":\"", (byte) 'A');
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            try (YeastarClient client = client(base)) {
-                assertThatThrownBy(() -> client.poll(NOW, new TestSupport.RecordingSink()))
-                        .isInstanceOf(SourceException.class)
-                        .hasMessageContaining("the body is not valid JSON")
-                        .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.MALFORMED_BODY));
-            }
-        });
+        failsAsMalformed("{\"errcode\":0,\"errmsg\":\"", (byte) 'A');
     }
 }
