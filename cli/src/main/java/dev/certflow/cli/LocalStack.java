@@ -161,6 +161,7 @@ public final class LocalStack implements AutoCloseable {
             node.put("name", s.name());
             node.put("baseUrl", s.baseUrl());
             node.put("pollInterval", pollInterval.toMillis() + "ms");
+            Simulator.LOOPBACK_NETWORKS.forEach(node.putArray("allowedNetworks")::add); // the simulator listens on loopback
             s.settings().forEach((k, v) -> {
                 if (k.equals("departmentIds")) {
                     ArrayNode ids = node.putArray(k);

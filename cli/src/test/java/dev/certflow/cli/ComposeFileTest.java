@@ -200,6 +200,7 @@ class ComposeFileTest {
                 URI base = URI.create(source.baseUrl);
                 assertThat(base.getHost()).as(source.name).isEqualTo("simulator");
                 assertThat(base.getPort()).as(source.name).isEqualTo(Integer.parseInt(simulatorPort));
+                assertThat(source.allowPrivateNetworks).as(source.name + " reaches the simulator container").isTrue();
                 if (source instanceof YeastarSourceConfig pbx) {
                     // the simulator started with --credential-env takes each PBX's name as its client id
                     assertThat(pbx.clientId.reveal()).as(source.name + " client id").isEqualTo(source.name);

@@ -142,6 +142,7 @@ class PromtoolMetricsIntegrationTest {
         ArrayNode sources = root.putObject("ingest").putArray("sources");
         for (SimulatedSource s : simulator.sources()) {
             ObjectNode node = sources.addObject().put("kind", s.kind()).put("name", s.name()).put("baseUrl", s.baseUrl()).put("pollInterval", "1s");
+            dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(node.putArray("allowedNetworks")::add);
             s.settings().forEach((k, v) -> {
                 if (k.equals("departmentIds")) {
                     ArrayNode ids = node.putArray(k);

@@ -126,7 +126,7 @@ class HttpFetcherTest {
             }
             nanos.addAndGet(d.toNanos());
         };
-        fetcher[0] = new HttpFetcher(HttpFetcher.newClient(Duration.ofSeconds(2)), 3, Duration.ofMillis(100), Duration.ofSeconds(1),
+        fetcher[0] = new HttpFetcher(source -> TestSupport.LOOPBACK, 3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofSeconds(30), sleeper, java.time.Clock.systemUTC(), nanos::get);
         wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/r")).inScenario("r").whenScenarioStateIs(Scenario.STARTED)
                 .willSetStateTo("ok").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")));

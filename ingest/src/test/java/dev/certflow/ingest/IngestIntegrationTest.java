@@ -104,6 +104,7 @@ class IngestIntegrationTest {
         c.sources = List.of(l, s, y);
         for (var src : c.sources) {
             src.pollInterval = Duration.ofMillis(300);
+            src.allowedNetworks = List.of("127.0.0.0/8", "::1/128"); // WireMock on loopback
         }
         return c;
     }

@@ -172,7 +172,7 @@ class SmoxyClientTest {
         // whichever attempts request comes first is answered 429 with Retry-After: 1 (once)
         wm.stubFor(get(urlPathMatching(CERTS + "/c[0-9]+/attempts")).atPriority(1).inScenario("limit").whenScenarioStateIs(Scenario.STARTED)
                 .willSetStateTo("open").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")));
-        var fetcher = new dev.certflow.ingest.http.HttpFetcher(dev.certflow.ingest.http.HttpFetcher.newClient(Duration.ofSeconds(2)), 1,
+        var fetcher = new dev.certflow.ingest.http.HttpFetcher(source -> TestSupport.LOOPBACK, 1,
                 Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(30), dev.certflow.ingest.http.Sleeper.REAL,
                 java.time.Clock.systemUTC());
         var sink = new TestSupport.RecordingSink();

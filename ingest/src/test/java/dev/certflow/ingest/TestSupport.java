@@ -6,6 +6,8 @@ import dev.certflow.ingest.publish.CertState;
 import dev.certflow.ingest.source.ItemError;
 import dev.certflow.ingest.source.Observation;
 import dev.certflow.ingest.source.PollSink;
+import dev.certflow.runtime.net.NetworkPolicy;
+import dev.certflow.runtime.net.OutboundHttp;
 import dev.certflow.schemas.CertificateKeys;
 
 import java.io.IOException;
@@ -49,8 +51,11 @@ public final class TestSupport {
         }
     }
 
+    /** A client allowed to reach loopback only (the tests' servers), for every source. */
+    public static final OutboundHttp LOOPBACK = OutboundHttp.builder("test", NetworkPolicy.loopback()).connectTimeout(Duration.ofSeconds(2)).build();
+
     public static HttpFetcher fetcher(RecordingSleeper sleeper, int retries) {
-        return new HttpFetcher(HttpFetcher.newClient(Duration.ofSeconds(2)), retries, Duration.ofMillis(100), Duration.ofSeconds(1),
+        return new HttpFetcher(source -> LOOPBACK, retries, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofSeconds(30), sleeper, Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC));
     }
 

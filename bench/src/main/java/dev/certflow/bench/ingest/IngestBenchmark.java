@@ -145,6 +145,7 @@ public final class IngestBenchmark {
         YeastarSourceConfig y = new YeastarSourceConfig();
         y.name = "pbx-bench";
         y.baseUrl = base;
+        y.allowedNetworks = List.of("127.0.0.0/8"); // the benchmark's upstream runs on loopback
         y.clientId = Secret.of("bench-client-id");
         y.clientSecret = Secret.of("bench-client-secret");
         y.zone = ZoneId.of("Europe/Berlin");

@@ -69,6 +69,7 @@ public final class SmoxyColdStartBench {
         SmoxySourceConfig s = new SmoxySourceConfig();
         s.name = source.name();
         s.baseUrl = source.baseUrl();
+        s.allowedNetworks = Simulator.LOOPBACK_NETWORKS;
         s.organizationId = source.settings().get("organizationId");
         s.token = Secret.of(source.settings().get("token"));
         s.authScheme = source.settings().get("authScheme");

@@ -51,6 +51,7 @@ class ChannelWorkerLogTest {
         c.name = "hook";
         c.type = "webhook";
         c.url = url;
+        c.allowedNetworks = java.util.List.of("127.0.0.0/8");
         c.secret = Secret.of(SECRET);
         SinkConfig sink = new SinkConfig();
         sink.connectTimeout = Duration.ofSeconds(2);
