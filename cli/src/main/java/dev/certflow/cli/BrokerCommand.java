@@ -1,6 +1,6 @@
 package dev.certflow.cli;
 
-import dev.certflow.runtime.cli.Lifecycle;
+import dev.certflow.runtime.service.Lifecycle;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;

@@ -1,7 +1,7 @@
 package dev.certflow.cli;
 
-import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.Lifecycle;
+import dev.certflow.runtime.service.ConfigOptions;
+import dev.certflow.runtime.service.Lifecycle;
 import dev.certflow.simulator.SimulatorOptions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -172,7 +172,7 @@ class ComposeFileTest {
             assertThat(command(name)).contains(mountedConfig);
             Path file = ROOT.resolve(hostPathOf(name, mountedConfig));
             ConfigTree tree = ConfigLoader.load(file, env, List.of());
-            tree.requireOnlySections(dev.certflow.runtime.cli.ServiceRunner.SECTIONS);
+            tree.requireOnlySections(dev.certflow.runtime.service.ServiceRunner.SECTIONS);
             KafkaSettings kafka = tree.bind("kafka", KafkaSettings.class);
             OpsSettings ops = tree.bind("ops", OpsSettings.class);
             IngestConfig ingest = tree.bind("ingest", IngestConfig.class);

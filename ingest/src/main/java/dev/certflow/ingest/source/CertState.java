@@ -1,4 +1,4 @@
-package dev.certflow.ingest.publish;
+package dev.certflow.ingest.source;
 
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.IngestCheckpoint;

@@ -1,4 +1,4 @@
-package dev.certflow.runtime.cli;
+package dev.certflow.runtime.service;
 
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;

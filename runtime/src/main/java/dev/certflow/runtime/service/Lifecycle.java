@@ -1,4 +1,4 @@
-package dev.certflow.runtime.cli;
+package dev.certflow.runtime.service;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
