@@ -47,6 +47,9 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--registry-port", defaultValue = "8081", description = "Port of the embedded schema registry (default ${DEFAULT-VALUE}; 0 = a free port)")
     int registryPort;
 
+    @Option(names = "--postgres-port", defaultValue = "0", description = "Port of the embedded PostgreSQL, started when sink.jdbcUrl is not set (default: a free port)")
+    int postgresPort;
+
     @Option(names = "--verbose", description = "Log every poll and rebalance (default: warnings only from the workers)")
     boolean verbose;
 
@@ -66,6 +69,7 @@ public final class LocalCommand implements Callable<Integer> {
         stackOptions.simulator = new SimulatorOptions().size(size).seed(seed).speed(speed);
         stackOptions.kafkaPort = kafkaPort;
         stackOptions.registryPort = registryPort;
+        stackOptions.postgresPort = postgresPort;
         if (!verbose) {
             // the console is for alerts and the summary; per-poll lines stay in --verbose
             for (String logger : new String[]{"dev.certflow.ingest", "dev.certflow.simulator", "dev.certflow.runtime", "dev.certflow.sink", "dev.certflow.streams"}) {
@@ -85,7 +89,11 @@ public final class LocalCommand implements Callable<Integer> {
             out.println("  schema registry         : " + stack.schemaRegistryUrl());
             out.println("  query API               : " + stack.queryApiUrl() + "/v1/certificates/expiring-soon?days=30");
             out.println("  metrics / health        : " + stack.queryApiUrl() + "/metrics, /health, /ready");
-            out.println("  PostgreSQL              : " + stack.jdbcUrl() + " (user postgres, password postgres)");
+            if (stack.postgres() != null) {
+                out.println("  PostgreSQL              : " + stack.jdbcUrl() + " (user postgres, password postgres): " + stack.postgres().psqlCommand("postgres"));
+            } else {
+                out.println("  PostgreSQL              : " + stack.jdbcUrl());
+            }
             if (stack.simulator() != null) {
                 out.println("  simulator               : " + stack.simulator().baseUrl() + " (" + size + " certificates, "
                         + speed + "x, simulated start " + stack.simulator().clock().start() + ")");

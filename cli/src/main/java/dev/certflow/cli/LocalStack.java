@@ -15,6 +15,7 @@ import dev.certflow.runtime.config.OpsSettings;
 import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.runtime.ops.OpsServer;
+import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
 import dev.certflow.simulator.SimulatedSource;
@@ -40,7 +41,7 @@ import java.util.Map;
 
 /**
  * The whole pipeline in one JVM: the in-JVM KRaft broker, the embedded schema registry over HTTP,
- * an embedded PostgreSQL (started by the sink unless a JDBC URL is configured), the simulated
+ * an embedded PostgreSQL (unless a JDBC URL is configured; the sink is handed its URL), the simulated
  * upstream APIs (unless real sources are configured), ingest, streams with its query API, and the
  * sink with a console channel. Everything a started stack holds is closed in reverse order.
  */
@@ -61,6 +62,8 @@ public final class LocalStack implements AutoCloseable {
         public int kafkaPort = 0;
         /** Embedded schema registry port (0 = free). */
         public int registryPort = 0;
+        /** Embedded PostgreSQL port (0 = free). */
+        public int postgresPort = 0;
         /** Where the console channel prints alerts (null = no console channel). */
         public PrintStream console = System.out;
     }
@@ -69,6 +72,7 @@ public final class LocalStack implements AutoCloseable {
     private KafkaSettings kafka;
     private String registryUrl;
     private OpsServer ops;
+    private EmbeddedPostgresServer postgres;
     private Simulator simulator;
     private Sink sink;
     private StreamsApp streams;
@@ -126,7 +130,10 @@ public final class LocalStack implements AutoCloseable {
             streamsSettings.stateDir = stateDir.toString();
         }
         if (sinkConfig.jdbcUrl == null || sinkConfig.jdbcUrl.isBlank()) {
-            sinkConfig.jdbcUrl = SinkConfig.EMBEDDED; // the one-JVM mode only: certflow sink requires a URL
+            // the one-JVM mode only (certflow sink requires a URL); closed after the sink, which is added later
+            postgres = add(EmbeddedPostgresServer.start(options.postgresPort));
+            sinkConfig.jdbcUrl = postgres.jdbcUrl("postgres");
+            sinkConfig.user = EmbeddedPostgresServer.USER;
         }
         if (options.console != null && sinkConfig.channels.stream().noneMatch(c -> "console".equalsIgnoreCase(c.type))) {
             ChannelConfig console = new ChannelConfig();
@@ -204,6 +211,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String jdbcUrl() {
         return sink.database().jdbcUrl();
+    }
+
+    /** The embedded PostgreSQL, or null when {@code sink.jdbcUrl} is configured. */
+    public EmbeddedPostgresServer postgres() {
+        return postgres;
     }
 
     /** The simulator, or null when real sources are configured. */

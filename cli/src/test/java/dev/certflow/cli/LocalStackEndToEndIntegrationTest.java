@@ -60,6 +60,9 @@ class LocalStackEndToEndIntegrationTest {
         LocalStack.Options options = EndToEnd.options(recorder, 150, EndToEnd::fixedThresholds);
 
         try (LocalStack stack = LocalStack.start(options)) {
+            // no sink.jdbcUrl configured: the stack started a PostgreSQL and handed the sink its URL
+            assertThat(stack.postgres()).isNotNull();
+            assertThat(stack.jdbcUrl()).isEqualTo(stack.postgres().jdbcUrl("postgres"));
             var clock = stack.simulator().clock();
             Instant end = clock.start().plus(SCRIPT_END);
             await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() -> clock.instant().isAfter(end));
