@@ -20,7 +20,7 @@ class EmbeddedSchemaRegistryConformanceTest extends RegistryConformance {
     }
 
     @Override
-    String url() {
+    protected String url() {
         return registry.url();
     }
 }
