@@ -2,11 +2,11 @@ package dev.certflow.cli;
 
 import dev.certflow.runtime.service.Lifecycle;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.schemas.Topics;
-import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
+import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,4 +1,4 @@
-package dev.certflow.runtime;
+package dev.certflow.embedded;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

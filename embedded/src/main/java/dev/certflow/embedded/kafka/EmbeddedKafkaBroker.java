@@ -1,6 +1,6 @@
-package dev.certflow.runtime.kafka;
+package dev.certflow.embedded.kafka;
 
-import dev.certflow.runtime.TempDirs;
+import dev.certflow.embedded.TempDirs;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,4 @@
-package dev.certflow.runtime.postgres;
+package dev.certflow.embedded.postgres;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;

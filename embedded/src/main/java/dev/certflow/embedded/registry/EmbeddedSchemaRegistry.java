@@ -1,4 +1,4 @@
-package dev.certflow.schemas.registry;
+package dev.certflow.embedded.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.apache.avro.Schema;
+import dev.certflow.schemas.registry.MockSchemaRegistry;
+import dev.certflow.schemas.registry.SchemaRegistryClient;
+import dev.certflow.schemas.registry.SchemaRegistryException;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
-package dev.certflow.schemas.registry;
+package dev.certflow.embedded.registry;
 
+import dev.certflow.schemas.registry.RegistryConformance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

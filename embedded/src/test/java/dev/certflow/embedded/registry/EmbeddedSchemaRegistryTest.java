@@ -1,8 +1,12 @@
-package dev.certflow.schemas.registry;
+package dev.certflow.embedded.registry;
 
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.SourceKind;
 import dev.certflow.schemas.CertificateKeys;
+import dev.certflow.schemas.registry.HttpSchemaRegistryClient;
+import dev.certflow.schemas.registry.MockSchemaRegistry;
+import dev.certflow.schemas.registry.SchemaRegistryClients;
+import dev.certflow.schemas.registry.SchemaRegistryException;
 import dev.certflow.schemas.serde.AvroSerde;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
