@@ -1,4 +1,6 @@
-package dev.certflow.cli;
+package dev.certflow.local;
+
+import dev.certflow.cli.CommandProvider;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
 import dev.certflow.events.PollOutcome;
 import dev.certflow.ingest.IngestMetrics;

@@ -1,4 +1,4 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,5 +1,6 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
+import dev.certflow.cli.Main;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 

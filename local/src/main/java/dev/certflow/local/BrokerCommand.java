@@ -1,4 +1,4 @@
-package dev.certflow.cli;
+package dev.certflow.local;
 
 import dev.certflow.runtime.service.Lifecycle;
 import dev.certflow.runtime.config.KafkaSettings;
