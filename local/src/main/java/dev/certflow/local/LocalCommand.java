@@ -72,7 +72,8 @@ public final class LocalCommand implements Callable<Integer> {
         stackOptions.postgresPort = postgresPort;
         if (!verbose) {
             // the console is for alerts and the summary; per-poll lines stay in --verbose
-            for (String logger : new String[]{"dev.certflow.ingest", "dev.certflow.simulator", "dev.certflow.runtime", "dev.certflow.sink", "dev.certflow.streams"}) {
+            for (String logger : new String[]{"dev.certflow.ingest", "dev.certflow.simulator", "dev.certflow.runtime", "dev.certflow.embedded",
+                    "dev.certflow.sink", "dev.certflow.streams"}) {
                 ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(logger)).setLevel(ch.qos.logback.classic.Level.WARN);
             }
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka")).setLevel(ch.qos.logback.classic.Level.ERROR);
