@@ -7,7 +7,7 @@ import dev.certflow.ingest.config.SourceConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.ingest.http.HttpFetcher;
 import dev.certflow.ingest.http.Sleeper;
-import dev.certflow.ingest.publish.CertState;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.publish.CheckpointLoader;
 import dev.certflow.ingest.publish.Publisher;
 import dev.certflow.ingest.source.LeegalityClient;

@@ -330,7 +330,7 @@ class SmoxyClientTest {
         wm.stubFor(get(urlPathEqualTo(CERTS + "/c3/attempts")).willReturn(okJson("{\"member\":[]}")));
         var sink = new TestSupport.RecordingSink();
         // checkpoint at a4: page 3 must never be read
-        sink.state.put("smoxy/smoxy-acme/org-1/c1", new dev.certflow.ingest.publish.CertState(
+        sink.state.put("smoxy/smoxy-acme/org-1/c1", new dev.certflow.ingest.source.CertState(
                 dev.certflow.schemas.CertificateKeys.of(dev.certflow.events.SourceKind.SMOXY, "smoxy-acme", "org-1", "c1"),
                 "fp", "a4", Instant.parse("2026-10-01T10:00:00Z"), "succeeded", null));
         client().poll(NOW, sink);
@@ -363,7 +363,7 @@ class SmoxyClientTest {
                 {"member":[{"id":"c1","domainName":"a.example","type":"auto_managed","expiresAt":"2027-01-01T00:00:00Z","lastAttempt":{"id":"a1"}}]}""")));
         wm.stubFor(get(urlPathEqualTo(CERTS + "/c1/attempts")).willReturn(okJson("{\"member\":[" + attempt("a1", "failed", "2026-11-21T10:00:00+00:00") + "]}")));
         var sink = new TestSupport.RecordingSink();
-        sink.state.put("smoxy/smoxy-acme/org-1/c1", new dev.certflow.ingest.publish.CertState(
+        sink.state.put("smoxy/smoxy-acme/org-1/c1", new dev.certflow.ingest.source.CertState(
                 dev.certflow.schemas.CertificateKeys.of(dev.certflow.events.SourceKind.SMOXY, "smoxy-acme", "org-1", "c1"),
                 "fp", "a1", Instant.parse("2026-11-21T10:00:00Z"), "running", null));
         client().poll(NOW, sink);

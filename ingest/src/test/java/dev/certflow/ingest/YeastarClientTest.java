@@ -177,7 +177,7 @@ class YeastarClientTest {
 
         // the same transition observed again from scratch gets the same id (deterministic)
         var fresh = new TestSupport.RecordingSink();
-        fresh.state.put("yeastar/pbx-berlin/pbx-berlin/7", new dev.certflow.ingest.publish.CertState(
+        fresh.state.put("yeastar/pbx-berlin/pbx-berlin/7", new dev.certflow.ingest.source.CertState(
                 failed.getCertificateKey(), "x", null, null, "issuing", null));
         client.poll(NOW.plusSeconds(600), fresh);
         assertThat(fresh.all().get(0).newAttempts()).extracting(RenewalAttempt::getAttemptId).containsExactly(failed.getAttemptId());

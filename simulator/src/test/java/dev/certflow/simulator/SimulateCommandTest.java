@@ -1,6 +1,6 @@
 package dev.certflow.simulator;
 
-import dev.certflow.runtime.cli.Lifecycle;
+import dev.certflow.runtime.service.Lifecycle;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

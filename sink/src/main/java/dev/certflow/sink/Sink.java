@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The sink, embeddable: the PostgreSQL views (migrated, then kept current by the
  * {@link ViewWriter}) and the alert delivery to the configured channels. {@link #close()} stops
- * both and the database pool (and the embedded PostgreSQL if one was started).
+ * both and the database pool.
  */
 public final class Sink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sink.class);

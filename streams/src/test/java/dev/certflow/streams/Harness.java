@@ -147,6 +147,6 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
-        dev.certflow.runtime.TempDirs.deleteRecursively(stateDir);
+        dev.certflow.embedded.TempDirs.deleteRecursively(stateDir);
     }
 }

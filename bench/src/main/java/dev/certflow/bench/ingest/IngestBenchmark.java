@@ -8,7 +8,7 @@ import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.TopicSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

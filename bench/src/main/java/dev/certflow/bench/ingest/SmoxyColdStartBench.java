@@ -7,7 +7,7 @@ import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.ingest.config.SmoxySourceConfig;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;

@@ -7,7 +7,7 @@ import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.IssuanceMethod;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.sink.FaultHook;
 import dev.certflow.sink.SinkConfig;

@@ -2,8 +2,8 @@ package dev.certflow.bench.suite;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.sink.SinkDatabase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;

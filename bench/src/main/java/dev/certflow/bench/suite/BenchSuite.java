@@ -1,7 +1,7 @@
 package dev.certflow.bench.suite;
 
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.certflow.bench.suite;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.certflow.cli.LocalStack;
+import dev.certflow.local.LocalStack;
 import dev.certflow.events.Certificate;
 import dev.certflow.runtime.config.ConfigLoader;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.TopicSpec;
 import dev.certflow.simulator.SimulatorOptions;

@@ -2,11 +2,11 @@ package dev.certflow.bench.suite;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.Topics;
-import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
+import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
 import dev.certflow.streams.StreamsProperties;
@@ -205,7 +205,7 @@ final class ProcessRows {
                 stop(streams);
             }
         } finally {
-            dev.certflow.runtime.TempDirs.deleteRecursively(dir);
+            dev.certflow.embedded.TempDirs.deleteRecursively(dir);
         }
     }
 

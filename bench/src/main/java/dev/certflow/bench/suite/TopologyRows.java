@@ -1,7 +1,7 @@
 package dev.certflow.bench.suite;
 
 import dev.certflow.events.Certificate;
-import dev.certflow.runtime.TempDirs;
+import dev.certflow.embedded.TempDirs;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.CertificateKeys;

@@ -4,6 +4,7 @@ import dev.certflow.events.Certificate;
 import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.source.ItemError;
 import dev.certflow.ingest.source.Observation;
 import dev.certflow.ingest.source.PollSink;
