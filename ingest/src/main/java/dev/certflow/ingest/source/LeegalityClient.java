@@ -131,7 +131,9 @@ public final class LeegalityClient implements SourceClient {
                 }
             }
         } catch (JsonProcessingException e) {
-            throw malformed("the body is not valid JSON (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // a read limit (StreamConstraintsException) carries no location
+            throw malformed("the body is not valid JSON" + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
             throw new SourceException(SourceException.CONNECT, "source " + config.name + ": GET " + PATH + ": reading the body failed (" + e.getClass().getSimpleName() + ")");
         }
