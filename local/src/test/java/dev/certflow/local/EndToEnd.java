@@ -62,7 +62,8 @@ final class EndToEnd {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
         root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
-                .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}");
+                .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}")
+                .putArray("allowedNetworks").add("127.0.0.1/32"); // the recorder listens on loopback
         moreConfig.accept(root);
         LocalStack.Options options = new LocalStack.Options();
         options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));

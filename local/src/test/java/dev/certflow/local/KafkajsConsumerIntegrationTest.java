@@ -112,6 +112,7 @@ class KafkajsConsumerIntegrationTest {
         hook.put("name", "refuser").put("type", "webhook").put("maxAttempts", 1)
                 .put("url", "http://127.0.0.1:" + refuser.getAddress().getPort() + "/hook").put("secret", "${" + HOOK_SECRET_ENV + "}");
         hook.putArray("routes").addObject().putArray("kinds").add("EXPIRED");
+        hook.putArray("allowedNetworks").add("127.0.0.1/32");
         LocalStack.Options options = new LocalStack.Options();
         options.config = ConfigLoader.fromTree(root, Map.of(HOOK_SECRET_ENV, "kafkajs-test-hook-secret"));
         options.simulator = new SimulatorOptions().size(60).seed(11).speed(1440);

@@ -87,6 +87,7 @@ final class LatencyRows {
         hook.type = "webhook";
         hook.url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
         hook.secret = Secret.of("bench-webhook-hmac-key");
+        hook.allowedNetworks.add("127.0.0.1/32"); // the receiver listens on loopback
         sinkConfig.channels.add(hook);
         StreamsSettings s = new StreamsSettings();
         s.applicationId = "bench-" + run;
