@@ -115,7 +115,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
             int rc = kafka.tools.StorageTool.execute(new String[]{"format", "-t",
-                    Uuid.randomUuid().toString(), "-c", propsFile.toString(), "--ignore-formatted"},
+                    clusterId(logDir), "-c", propsFile.toString(), "--ignore-formatted"},
                     new PrintStream(formatOut, true, StandardCharsets.UTF_8));
             Files.deleteIfExists(propsFile);
             if (rc != 0) {
@@ -133,6 +133,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         LOG.info("Embedded Kafka broker ready on {}", broker.bootstrapServers());
         return broker;
+    }
+
+    /**
+     * The cluster id of a directory formatted before (a restart with {@code --dir}), else a new one:
+     * formatting again with another id fails, even with {@code --ignore-formatted}.
+     */
+    private static String clusterId(Path logDir) throws IOException {
+        Path meta = logDir.resolve("meta.properties");
+        if (Files.isRegularFile(meta)) {
+            Properties p = new Properties();
+            try (var in = Files.newInputStream(meta)) {
+                p.load(in);
+            }
+            String id = p.getProperty("cluster.id");
+            if (id != null && !id.isBlank()) {
+                return id;
+            }
+        }
+        return Uuid.randomUuid().toString();
     }
 
     static Properties serverProperties(Path logDir, int brokerPort, int controllerPort) {
