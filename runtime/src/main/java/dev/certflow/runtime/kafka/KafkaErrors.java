@@ -29,7 +29,8 @@ public final class KafkaErrors {
                 return at + ": TLS: " + tlsReason(c, kafka);
             }
         }
-        return at + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        Throwable shown = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return at + ": " + shown.getClass().getSimpleName() + ": " + shown.getMessage();
     }
 
     private static String tlsReason(Throwable ssl, KafkaSettings kafka) {
