@@ -1,4 +1,6 @@
-package dev.certflow.cli;
+package dev.certflow.local;
+
+import dev.certflow.cli.Main;
 
 import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.config.KafkaSettings;
@@ -41,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code kafka.sasl}) against the in-JVM broker's SSL and SASL_SSL (SCRAM-SHA-512) listeners:
  * admin, producer, consumer, {@code topics --create} and {@code tail} work; a wrong
  * password, an untrusted certificate and a certificate for another host each fail quickly with a
- * message naming the cause and never the password.
+ * message naming the cause and never the password. In this module, not cli: cli's tests run on the
+ * image's class path, which holds no broker.
  */
 class KafkaSecurityIntegrationTest {
     private static final String PASSWORD = "scram-CANARY-7f3a";
