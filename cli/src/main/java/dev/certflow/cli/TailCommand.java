@@ -3,12 +3,13 @@ package dev.certflow.cli;
 import dev.certflow.runtime.service.ConfigOptions;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.schemas.registry.SchemaRegistryClients;
+import dev.certflow.runtime.kafka.KafkaErrors;
 import dev.certflow.schemas.serde.AvroDeserializer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.WakeupException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +51,7 @@ public final class TailCommand implements Callable<Integer> {
         Map<String, Object> props = kafka.consumer("certflow-tail-" + UUID.randomUUID(), "certflow-tail");
         props.put("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         AvroDeserializer<GenericRecord> values = new AvroDeserializer<>();
-        values.configure(Map.of(SchemaRegistryClients.URL, kafka.schemaRegistryUrl), false);
+        values.configure(kafka.serdeConfig(), false); // the registry's URL and credentials
         PrintStream out = System.out;
         try (KafkaConsumer<String, GenericRecord> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
             Thread main = Thread.currentThread();
@@ -75,6 +76,8 @@ public final class TailCommand implements Callable<Integer> {
             }
         } catch (WakeupException e) {
             return 0;
+        } catch (AuthenticationException e) {
+            throw new IllegalStateException(KafkaErrors.describe(e, kafka), e);
         }
         return 0;
     }

@@ -80,4 +80,31 @@ class ConfigCommandTest {
         Path again = Files.writeString(dir.resolve("printed.yaml"), printed);
         assertThat(ConfigCommand.effective(ConfigLoader.load(again, env, List.of()))).isEqualTo(printed);
     }
+
+    @Test
+    void kafkaCredentialsPrintAsTheirReferences() throws Exception {
+        Path trust = Files.write(dir.resolve("trust.p12"), new byte[]{1});
+        Path storePassword = Files.writeString(dir.resolve("store-password"), "store-CANARY-1");
+        Path config = Files.writeString(dir.resolve("certflow.yaml"), """
+                kafka:
+                  bootstrapServers: broker-1:9093
+                  securityProtocol: SASL_SSL
+                  tls:
+                    trustStore: %s
+                    trustStorePassword: file:%s
+                  sasl:
+                    username: certflow-ingest
+                    password: ${SCRAM_PASSWORD}
+                """.formatted(trust, storePassword));
+        Map<String, String> env = Map.of("SCRAM_PASSWORD", "scram-CANARY-2", "KAFKA_SSL_KEY_PASSWORD", "key-CANARY-3",
+                "KAFKA_SSL_KEYSTORE_PASSWORD", "keystore-CANARY-4");
+
+        String printed = ConfigCommand.effective(ConfigLoader.load(config, env, List.of()));
+        assertThat(printed).doesNotContain("CANARY")
+                .contains("\"${SCRAM_PASSWORD}\"", "\"file:" + storePassword + "\"", "ssl.key.password: \"${KAFKA_SSL_KEY_PASSWORD}\"",
+                        "ssl.keystore.password: \"${KAFKA_SSL_KEYSTORE_PASSWORD}\"", "username: \"certflow-ingest\"");
+
+        Path again = Files.writeString(dir.resolve("printed.yaml"), printed);
+        assertThat(ConfigCommand.effective(ConfigLoader.load(again, env, List.of()))).isEqualTo(printed);
+    }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code certflow broker}: the in-JVM KRaft broker (and the embedded schema registry) as a standalone process. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = "Run a single-node KRaft Kafka broker in this JVM (and an in-memory schema registry over HTTP), for development and fault tests.")
+        description = "Run a single-node KRaft Kafka broker in this JVM (and a schema registry over HTTP keeping its schemas in the broker's _schemas topic), for development and fault tests.")
 public final class BrokerCommand implements Callable<Integer> {
 
     @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}; 0 = free port)", defaultValue = "9092")
@@ -46,7 +46,8 @@ public final class BrokerCommand implements Callable<Integer> {
             EmbeddedKafkaBroker broker = lifecycle.add(EmbeddedKafkaBroker.start(logDir, port, temporary, Map.of()));
             String registryUrl = null;
             if (registryPort >= 0) {
-                registryUrl = lifecycle.add(EmbeddedSchemaRegistry.start(registryPort)).url();
+                // its schemas live in the broker's _schemas topic, so --dir keeps them with the records that need them
+                registryUrl = lifecycle.add(EmbeddedSchemaRegistry.start(registryPort, broker.bootstrapServers())).url();
             }
             if (createTopics) {
                 KafkaSettings kafka = new KafkaSettings();

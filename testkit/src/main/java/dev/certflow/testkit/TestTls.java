@@ -40,7 +40,11 @@ public final class TestTls implements AutoCloseable {
     /** @param dnsNames the certificate's subject alternative names (the first is also its CN) */
     public static TestTls start(String... dnsNames) {
         try {
-            KeyStore ks = selfSigned(dnsNames);
+            List<String> san = new ArrayList<>();
+            for (String n : dnsNames) {
+                san.add("dns:" + n);
+            }
+            KeyStore ks = selfSigned(san);
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, PASSWORD);
             SSLContext ctx = SSLContext.getInstance("TLS");
@@ -66,22 +70,10 @@ public final class TestTls implements AutoCloseable {
         }
     }
 
-    private static KeyStore selfSigned(String... dnsNames) throws IOException, GeneralSecurityException, InterruptedException {
+    private static KeyStore selfSigned(List<String> subjectAltNames) throws IOException, GeneralSecurityException, InterruptedException {
         Path dir = Files.createTempDirectory("certflow-tls");
         Path file = dir.resolve("server.p12");
-        List<String> san = new ArrayList<>();
-        for (String n : dnsNames) {
-            san.add("dns:" + n);
-        }
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + dnsNames[0], "-ext", "SAN=" + String.join(",", san), "-validity", "2",
-                "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("keytool failed: " + out);
-        }
+        keytool(file, subjectAltNames);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, PASSWORD);
@@ -89,6 +81,59 @@ public final class TestTls implements AutoCloseable {
         Files.delete(file);
         Files.delete(dir);
         return ks;
+    }
+
+    private static void keytool(Path file, List<String> subjectAltNames) throws IOException, InterruptedException {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        String cn = subjectAltNames.get(0).substring(subjectAltNames.get(0).indexOf(':') + 1);
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=" + cn, "-ext", "SAN=" + String.join(",", subjectAltNames), "-validity", "2",
+                "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("keytool failed: " + out);
+        }
+    }
+
+    /**
+     * Key material on disk for a TLS server that is not this HTTPS one (a Kafka listener): a
+     * PKCS12 key store with a self-signed certificate and key, and a PKCS12 trust store holding
+     * only that certificate, both with {@link #password()}.
+     */
+    public record StoreFiles(Path keyStore, Path trustStore) {
+        public String password() {
+            return new String(PASSWORD);
+        }
+    }
+
+    /**
+     * Writes a {@link StoreFiles} pair into {@code dir}.
+     *
+     * @param name            file name stem
+     * @param subjectAltNames keytool SAN entries, for example {@code dns:localhost} and {@code ip:127.0.0.1}
+     */
+    public static StoreFiles storeFiles(Path dir, String name, String... subjectAltNames) {
+        try {
+            Path keyStore = dir.resolve(name + "-key.p12");
+            keytool(keyStore, List.of(subjectAltNames));
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(keyStore)) {
+                ks.load(in, PASSWORD);
+            }
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("server", ks.getCertificate("server"));
+            Path trustStore = dir.resolve(name + "-trust.p12");
+            try (var out = Files.newOutputStream(trustStore)) {
+                trust.store(out, PASSWORD);
+            }
+            return new StoreFiles(keyStore, trustStore);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException | InterruptedException e) {
+            throw new IllegalStateException("cannot make the test key material", e);
+        }
     }
 
     /** {@code https://host:port} of the server ({@code host} must resolve to loopback). */

@@ -5,6 +5,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.common.utils.Time;
@@ -21,8 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,13 +44,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final boolean deleteOnClose;
     private final int brokerPort;
     private final KafkaRaftServer server;
+    private final int sslPort;
+    private final int saslSslPort;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Path logDir, boolean deleteOnClose, int brokerPort, KafkaRaftServer server) {
+    private EmbeddedKafkaBroker(Path logDir, boolean deleteOnClose, int brokerPort, KafkaRaftServer server, int sslPort, int saslSslPort) {
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
         this.server = server;
+        this.sslPort = sslPort;
+        this.saslSslPort = saslSslPort;
+    }
+
+    /**
+     * An SSL and a SASL_SSL listener (SCRAM-SHA-512 and SCRAM-SHA-256) on 127.0.0.1 besides the
+     * plaintext one, which stays the inter-broker listener: for tests of the clients' connection
+     * security.
+     *
+     * @param keyStore         PKCS12 file with the broker's key and certificate
+     * @param keyStorePassword its password (also the key's)
+     * @param scramUsers       user name to password, created as SCRAM-SHA-512 credentials before start returns
+     */
+    public record SecureListeners(Path keyStore, String keyStorePassword, Map<String, String> scramUsers) {
+        @Override
+        public String toString() {
+            return "SecureListeners[keyStore=" + keyStore + ", users=" + scramUsers.keySet() + "]";
+        }
     }
 
     /** Starts on free ports in a fresh temporary directory, deleted on close. */
@@ -62,12 +89,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param overrides     extra broker properties
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides) {
+        return start(logDir, port, deleteOnClose, overrides, null);
+    }
+
+    /** As {@link #start(Path, int, boolean, Map)}, with TLS and SASL_SSL listeners unless {@code secure} is null. */
+    public static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides,
+                                            SecureListeners secure) {
         // A fatal broker fault would otherwise halt the whole host JVM
         Exit.setHaltProcedure((status, message) -> LOG.error("Embedded Kafka broker asked to halt with status {}: {}", status, message));
         Exit.setExitProcedure((status, message) -> LOG.error("Embedded Kafka broker asked to exit with status {}: {}", status, message));
         int brokerPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         Properties props = serverProperties(logDir, brokerPort, controllerPort);
+        int sslPort = secure == null ? -1 : freePort();
+        int saslSslPort = secure == null ? -1 : freePort();
+        if (secure != null) {
+            secureListeners(props, secure, brokerPort, controllerPort, sslPort, saslSslPort);
+        }
         props.putAll(overrides);
         try {
             Files.createDirectories(logDir);
@@ -77,7 +115,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
             int rc = kafka.tools.StorageTool.execute(new String[]{"format", "-t",
-                    Uuid.randomUuid().toString(), "-c", propsFile.toString(), "--ignore-formatted"},
+                    clusterId(logDir), "-c", propsFile.toString(), "--ignore-formatted"},
                     new PrintStream(formatOut, true, StandardCharsets.UTF_8));
             Files.deleteIfExists(propsFile);
             if (rc != 0) {
@@ -88,10 +126,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         server.startup();
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, deleteOnClose, brokerPort, server);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, deleteOnClose, brokerPort, server, sslPort, saslSslPort);
         broker.awaitReady(Duration.ofSeconds(60));
+        if (secure != null && !secure.scramUsers().isEmpty()) {
+            broker.createScramUsers(secure.scramUsers(), Duration.ofSeconds(30));
+        }
         LOG.info("Embedded Kafka broker ready on {}", broker.bootstrapServers());
         return broker;
+    }
+
+    /**
+     * The cluster id of a directory formatted before (a restart with {@code --dir}), else a new one:
+     * formatting again with another id fails, even with {@code --ignore-formatted}.
+     */
+    private static String clusterId(Path logDir) throws IOException {
+        Path meta = logDir.resolve("meta.properties");
+        if (Files.isRegularFile(meta)) {
+            Properties p = new Properties();
+            try (var in = Files.newInputStream(meta)) {
+                p.load(in);
+            }
+            String id = p.getProperty("cluster.id");
+            if (id != null && !id.isBlank()) {
+                return id;
+            }
+        }
+        return Uuid.randomUuid().toString();
     }
 
     static Properties serverProperties(Path logDir, int brokerPort, int controllerPort) {
@@ -118,8 +178,62 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
+    private static void secureListeners(Properties p, SecureListeners secure, int brokerPort, int controllerPort, int sslPort, int saslSslPort) {
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslSslPort
+                + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT");
+        p.put("ssl.keystore.location", secure.keyStore().toAbsolutePath().toString());
+        p.put("ssl.keystore.type", "PKCS12");
+        p.put("ssl.keystore.password", secure.keyStorePassword());
+        p.put("ssl.key.password", secure.keyStorePassword());
+        p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,SCRAM-SHA-256");
+        for (String mechanism : new String[]{"scram-sha-512", "scram-sha-256"}) {
+            p.put("listener.name.sasl_ssl." + mechanism + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+    }
+
+    /** Creates SCRAM-SHA-512 credentials over the plaintext listener and waits until the broker knows them. */
+    private void createScramUsers(Map<String, String> users, Duration timeout) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            List<UserScramCredentialAlteration> alterations = new ArrayList<>();
+            users.forEach((user, password) -> alterations.add(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)));
+            admin.alterUserScramCredentials(alterations).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (admin.describeUserScramCredentials(List.copyOf(users.keySet())).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size()
+                    < users.size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("SCRAM users " + users.keySet() + " not visible within " + timeout);
+                }
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create the SCRAM users " + users.keySet() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating SCRAM users", e);
+        }
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
+    }
+
+    /** The SSL listener's address (started with {@link SecureListeners}). */
+    public String sslBootstrapServers() {
+        return "127.0.0.1:" + requireSecure(sslPort);
+    }
+
+    /** The SASL_SSL listener's address (started with {@link SecureListeners}). */
+    public String saslSslBootstrapServers() {
+        return "127.0.0.1:" + requireSecure(saslSslPort);
+    }
+
+    private static int requireSecure(int port) {
+        if (port < 0) {
+            throw new IllegalStateException("this broker was started without SecureListeners");
+        }
+        return port;
     }
 
     private void awaitReady(Duration timeout) {

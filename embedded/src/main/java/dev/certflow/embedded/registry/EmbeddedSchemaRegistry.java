@@ -31,7 +31,9 @@ import java.util.concurrent.Executors;
  * An in-memory schema registry served over HTTP: the subset of the Confluent Schema Registry REST
  * API (v1) that serializers, deserializers and common tools use, with the registry's error format.
  * It is the one-JVM mode's registry, so local topics can be read by any Confluent-compatible
- * consumer. Not for production: nothing is persisted.
+ * consumer. Not for production. In memory only, unless started on a broker
+ * ({@link #start(int, String)}): then every change goes to the broker's compacted {@code _schemas}
+ * topic and comes back on the next start, ids and versions unchanged ({@link KafkaSchemaLog}).
  *
  * <ul>
  *   <li>{@code POST /subjects/{s}/versions} register, {@code POST /subjects/{s}} look up</li>
@@ -58,26 +60,47 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final MockSchemaRegistry store;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final KafkaSchemaLog log;
 
-    private EmbeddedSchemaRegistry(MockSchemaRegistry store, HttpServer server, ExecutorService executor) {
+    private EmbeddedSchemaRegistry(MockSchemaRegistry store, HttpServer server, ExecutorService executor, KafkaSchemaLog log) {
         this.store = store;
         this.server = server;
         this.executor = executor;
+        this.log = log;
     }
 
-    /** Starts on 127.0.0.1; port 0 picks a free one. */
+    /** Starts on 127.0.0.1 in memory; port 0 picks a free one. */
     public static EmbeddedSchemaRegistry start(int port) throws IOException {
         return start(new MockSchemaRegistry(), port);
     }
 
+    /**
+     * Starts on 127.0.0.1 with its schemas on the broker at {@code bootstrapServers}: those in its
+     * {@code _schemas} topic are loaded first, and every change is written there before it is answered.
+     */
+    public static EmbeddedSchemaRegistry start(int port, String bootstrapServers) throws IOException {
+        MockSchemaRegistry store = new MockSchemaRegistry();
+        KafkaSchemaLog log = KafkaSchemaLog.open(bootstrapServers, store);
+        try {
+            return start(store, port, log);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
     public static EmbeddedSchemaRegistry start(MockSchemaRegistry store, int port) throws IOException {
+        return start(store, port, null);
+    }
+
+    private static EmbeddedSchemaRegistry start(MockSchemaRegistry store, int port, KafkaSchemaLog log) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schema-registry-http");
             t.setDaemon(true);
             return t;
         });
-        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(store, server, executor);
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(store, server, executor, log);
         server.createContext("/", registry::handle);
         server.setExecutor(executor);
         server.start();
@@ -97,6 +120,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        if (log != null) {
+            log.close();
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -113,7 +139,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 return;
             }
             try {
-                JsonNode answer = route(method, p, query, exchange.getRequestBody());
+                JsonNode answer = persisting(method, p, () -> route(method, p, query, exchange.getRequestBody()));
                 send(exchange, 200, contentType, answer);
             } catch (SchemaRegistryException e) {
                 ObjectNode error = JSON.createObjectNode();
@@ -126,6 +152,33 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 error.put("message", "Internal error: " + e.getMessage());
                 send(exchange, 500, contentType, error);
             }
+        }
+    }
+
+    private interface Route {
+        JsonNode answer() throws IOException;
+    }
+
+    /**
+     * Runs a request and, with a {@link KafkaSchemaLog}, writes what it changed (the subject's
+     * versions and level, or a level under {@code /config}) before it is answered.
+     */
+    private JsonNode persisting(String method, String[] p, Route route) throws IOException {
+        boolean subjects = p.length >= 2 && p[0].equals("subjects");
+        boolean config = p.length >= 1 && p.length <= 2 && p[0].equals("config");
+        if (log == null || method.equals("GET") || !(subjects || config)) {
+            return route.answer();
+        }
+        String subject = subjects || p.length == 2 ? p[1] : null;
+        synchronized (store) {
+            List<MockSchemaRegistry.StoredVersion> before = subjects ? store.stored(subject) : List.of();
+            MockSchemaRegistry.Compatibility levelBefore = subject == null ? store.globalCompatibility() : store.subjectCompatibility(subject);
+            JsonNode answer = route.answer();
+            if (subjects) {
+                log.recordVersions(before, store.stored(subject));
+            }
+            log.recordCompatibility(subject, levelBefore, subject == null ? store.globalCompatibility() : store.subjectCompatibility(subject));
+            return answer;
         }
     }
 

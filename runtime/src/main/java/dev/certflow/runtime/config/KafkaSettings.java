@@ -3,6 +3,8 @@ package dev.certflow.runtime.config;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.registry.SchemaRegistryClients;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,11 +14,14 @@ import java.util.Map;
  * The {@code kafka} section every command shares: where the brokers and the schema registry are,
  * the topic name prefix, the producers' compression, and client properties passed straight to
  * Kafka ({@code properties}, also set by {@code KAFKA_*} environment variables) except the ones
- * certflow's guarantees depend on ({@link ReservedProperties}).
+ * certflow's guarantees depend on ({@link ReservedProperties}); and how the clients connect:
+ * {@link #securityProtocol}, {@link #tls} and {@link #sasl}, which every client certflow runs takes
+ * (ingest, streams, sink, {@code tail}, {@code topics}).
  */
 public class KafkaSettings implements Validated {
     /** Codecs Kafka producers can write; only {@code none} and {@code gzip} are read by every client without optional codec packages. */
     public static final List<String> COMPRESSION_TYPES = List.of("none", "gzip", "snappy", "lz4", "zstd");
+    public static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
     /** Bootstrap servers; {@code embedded} starts the in-JVM broker (the one-JVM mode only). */
     public String bootstrapServers = "localhost:9092";
@@ -36,8 +41,24 @@ public class KafkaSettings implements Validated {
      * client (kafkajs, librdkafka, kafka-python, Sarama) decodes it without an optional codec.
      */
     public String compressionType = "gzip";
-    /** Extra Kafka client properties, for example security.protocol. */
+    /**
+     * PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; null leaves {@code security.protocol} to
+     * {@code properties} (Kafka's default: PLAINTEXT).
+     */
+    public String securityProtocol;
+    /** Trust store (and key store for mutual TLS) for SSL and SASL_SSL; host names are always verified. */
+    public KafkaTls tls = new KafkaTls();
+    /** The SASL login for SASL_SSL and SASL_PLAINTEXT. */
+    public KafkaSasl sasl = new KafkaSasl();
+    /**
+     * Extra Kafka client properties, also set by {@code KAFKA_*} variables. A credential among them
+     * ({@code sasl.jaas.config}, {@code ssl.*.password}, ...) is written as {@code ${ENV_VAR}} or
+     * {@code file:/path}, as every secret.
+     */
     public Map<String, String> properties = new LinkedHashMap<>();
+    /** The values of the credentials in {@link #properties}, which hold their references once validated. */
+    @JsonIgnore
+    private Map<String, Secret> secretProperties = Map.of();
 
     @Override
     public void validate(String prefix, ConfigTree tree) {
@@ -56,13 +77,75 @@ public class KafkaSettings implements Validated {
                     + " (none and gzip are the ones every Kafka client reads without optional codecs)");
         }
         ReservedProperties.check(prefix + "properties", properties, tree);
+        secretProperties = SensitiveProperties.resolve(prefix + "properties", properties, tree);
+        validateSecurity(prefix, tree);
     }
 
-    /** Settings common to every client: bootstrap servers plus the pass-through properties. */
+    private void validateSecurity(String prefix, ConfigTree tree) {
+        String key = prefix + "securityProtocol";
+        if (securityProtocol == null) {
+            if (tls.configured() || sasl.configured()) {
+                throw new ConfigException("missing required configuration key '" + key + "': " + prefix
+                        + (sasl.configured() ? "sasl" : "tls") + " is set, so say how to connect: " + String.join(", ", SECURITY_PROTOCOLS)
+                        + " (SASL_SSL for a user name and password over TLS)");
+            }
+            return;
+        }
+        if (!SECURITY_PROTOCOLS.contains(securityProtocol)) {
+            throw new ConfigException("bad value '" + securityProtocol + "' for configuration key '" + key + "'" + tree.from(key)
+                    + ": must be one of " + String.join(", ", SECURITY_PROTOCOLS));
+        }
+        boolean usesTls = securityProtocol.endsWith("SSL");
+        boolean usesSasl = securityProtocol.startsWith("SASL_");
+        conflict(prefix, key, "security.protocol", tree);
+        if (tls.configured() && !usesTls) {
+            throw new ConfigException("configuration key '" + prefix + "tls' is set but '" + key + "'" + tree.from(key) + " is "
+                    + securityProtocol + ", which does not use TLS (SSL or SASL_SSL do)");
+        }
+        if (tls.configured()) {
+            tls.validate(prefix + "tls.", tree);
+            Map<String, Object> set = new HashMap<>();
+            tls.apply(set);
+            set.keySet().forEach(p -> conflict(prefix, prefix + "tls", p, tree));
+        }
+        if (sasl.configured() && !usesSasl) {
+            throw new ConfigException("configuration key '" + prefix + "sasl' is set but '" + key + "'" + tree.from(key) + " is "
+                    + securityProtocol + ", which does not log in (SASL_SSL does)");
+        }
+        if (usesSasl && (sasl.configured() || !properties.containsKey("sasl.jaas.config"))) {
+            sasl.validate(prefix + "sasl.", tree, securityProtocol);
+            Map<String, Object> set = new HashMap<>();
+            sasl.apply(set);
+            set.keySet().forEach(p -> conflict(prefix, prefix + "sasl", p, tree));
+        }
+    }
+
+    /** A typed key and a pass-through property must not both set one client property. */
+    private void conflict(String prefix, String typedKey, String property, ConfigTree tree) {
+        if (properties.containsKey(property)) {
+            String full = prefix + "properties." + property;
+            throw new ConfigException("configuration key '" + full + "'" + tree.from(full) + " conflicts with '" + typedKey + "'"
+                    + tree.from(typedKey) + ", which sets " + property + ": remove one");
+        }
+    }
+
+    /** Settings common to every client: bootstrap servers, the pass-through properties and the connection security. */
     public Map<String, Object> common() {
         Map<String, Object> props = new HashMap<>();
         props.put("bootstrap.servers", bootstrapServers);
         props.putAll(properties);
+        secretProperties.forEach((k, v) -> props.put(k, v.reveal()));
+        if (securityProtocol != null) {
+            props.put("security.protocol", securityProtocol);
+            if (securityProtocol.endsWith("SSL")) {
+                tls.apply(props);
+            }
+            if (securityProtocol.startsWith("SASL_") && sasl.configured()) {
+                sasl.apply(props);
+            }
+        }
+        // after the pass-through properties: validation refuses turning it off there, and a certificate for another host must fail
+        props.put("ssl.endpoint.identification.algorithm", "https");
         return props;
     }
 
@@ -108,7 +191,7 @@ public class KafkaSettings implements Validated {
         }
         properties.forEach((k, v) -> {
             if (k.startsWith("schema.registry.")) {
-                props.put(k, v);
+                props.put(k, secretProperties.containsKey(k) ? secretProperties.get(k).reveal() : v);
             }
         });
         return props;

@@ -27,6 +27,8 @@ public final class ReservedProperties {
                     + "would split the partitions between the view writer, the alert delivery and streams"),
             Map.entry("application.id", "use streams.applicationId instead"),
             Map.entry("processing.guarantee", "use streams.processingGuarantee instead (exactly_once_v2 by default)"),
+            Map.entry("ssl.endpoint.identification.algorithm", "certflow always verifies that a broker's TLS certificate is "
+                    + "valid for the host it connects to (https); without it any trusted certificate would do, for any host"),
             Map.entry("compression.type", "use kafka.compressionType instead, which applies to every producer, Kafka Streams' included"),
             Map.entry("deserialization.exception.handler", HANDLERS),
             Map.entry("default.deserialization.exception.handler", HANDLERS),

@@ -83,7 +83,7 @@ public final class TopicManager {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while ensuring topics", e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot create or check topics on " + kafka.bootstrapServers + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create or check topics: " + KafkaErrors.describe(e, kafka), e);
         }
     }
 

@@ -67,6 +67,44 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     private Compatibility globalCompatibility = Compatibility.BACKWARD;
     private int nextId = 1;
 
+    /** One stored version, soft-deleted or not: what a persistent registry writes and reads back. */
+    public record StoredVersion(String subject, int version, int id, Schema schema, boolean deleted) {
+    }
+
+    /** Every stored version of a subject in version order, soft-deleted ones included; empty when there are none. */
+    public synchronized List<StoredVersion> stored(String subject) {
+        List<StoredVersion> out = new ArrayList<>();
+        for (Version v : subjects.getOrDefault(subject, List.of())) {
+            out.add(new StoredVersion(subject, v.number, v.id, byId.get(v.id), v.deleted));
+        }
+        return out;
+    }
+
+    /**
+     * Puts a version back exactly as it was stored (reloading a persisted registry): its number,
+     * its id and its deleted flag. Ids handed out later are above every id restored or
+     * {@link #reserveIdsUpTo reserved}.
+     */
+    public synchronized void restore(StoredVersion stored) {
+        Schema schema = new Schema.Parser().parse(stored.schema().toString());
+        Schema previous = byId.putIfAbsent(stored.id(), schema);
+        if (previous == null) {
+            idByCanonical.putIfAbsent(canonical(schema), stored.id());
+        }
+        List<Version> all = subjects.computeIfAbsent(stored.subject(), s -> new ArrayList<>());
+        all.removeIf(v -> v.number == stored.version());
+        Version v = new Version(stored.version(), stored.id());
+        v.deleted = stored.deleted();
+        all.add(v);
+        all.sort(java.util.Comparator.comparingInt(x -> x.number));
+        reserveIdsUpTo(stored.id());
+    }
+
+    /** Never hands out an id at or below {@code id} (one used before a restart, since permanently deleted). */
+    public synchronized void reserveIdsUpTo(int id) {
+        nextId = Math.max(nextId, id + 1);
+    }
+
     /** The registry shared by every {@code mock://scope} client in this JVM. */
     public static MockSchemaRegistry scope(String scope) {
         return SCOPES.computeIfAbsent(scope, s -> new MockSchemaRegistry());
