@@ -51,6 +51,17 @@ class DatesTest {
     }
 
     @Test
+    void yeastarWhitespaceRunsCollapseToOneSpace() {
+        Instant expected = Instant.parse("2025-05-25T13:03:10Z");
+        assertThat(Dates.parseYeastar("  2025/05/25  03:03:10\tPM ", BERLIN)).isEqualTo(expected);
+        assertThat(Dates.parseYeastar("2025/05/25\n03:03:10 \r\nPM", BERLIN)).isEqualTo(expected);
+        assertThat(Dates.parseYeastar("2025/05/25 03:03:10\u000bPM", BERLIN)).isEqualTo(expected);
+        // not whitespace to \\s (as before): left as it is, so unreadable
+        assertThat(Dates.parseYeastar("2025/05/25 03:03:10\u001fPM", BERLIN)).isNull();
+        assertThat(Dates.parseYeastar("2025/05/25 03:03:10\u00a0PM", BERLIN)).isNull();
+    }
+
+    @Test
     void yeastarAcrossDaylightSavingChanges() {
         // winter (+01) and summer (+02) either side of 2026-03-29
         assertThat(Dates.parseYeastar("2026/03/28 09:00:00 AM", BERLIN)).isEqualTo(Instant.parse("2026-03-28T08:00:00Z"));

@@ -131,7 +131,7 @@ public final class Simulator implements AutoCloseable {
                     sb.append('"').append(v).append('"');
                 }
             }
-            sb.append(", allowedNetworks: [").append(String.join(", ", LOOPBACK_NETWORKS)).append(']'); // the simulator listens on loopback
+            sb.append(", allowedNetworks: [\"").append(String.join("\", \"", LOOPBACK_NETWORKS)).append("\"]"); // the simulator listens on loopback
             sb.append("}\n");
         }
         return sb.toString();

@@ -85,12 +85,12 @@ class SimulateCommandTest {
             assertThat(out).contains("name: " + name + ",");
         }
         assertThat(out).containsPattern("- \\{kind: leegality, name: esign-main, baseUrl: http://127\\.0\\.0\\.1:\\d+/leegality/esign-main, "
-                + "token: \"\\$\\{SIM_ESIGN_MAIN_TOKEN}\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\", allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
+                + "token: \"\\$\\{SIM_ESIGN_MAIN_TOKEN}\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\", allowedNetworks: \\[\"127\\.0\\.0\\.0/8\", \"::1/128\"]}");
         assertThat(out).containsPattern("kind: smoxy, name: smoxy-initech, baseUrl: http://127\\.0\\.0\\.1:\\d+, organizationId: \"org-3\", "
-                + "token: \"\\$\\{SIM_SMOXY_INITECH_TOKEN}\", authScheme: \"bearer\", itemsPerPage: 100, allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
+                + "token: \"\\$\\{SIM_SMOXY_INITECH_TOKEN}\", authScheme: \"bearer\", itemsPerPage: 100, allowedNetworks: \\[\"127\\.0\\.0\\.0/8\", \"::1/128\"]}");
         assertThat(out).containsPattern("kind: yeastar, name: pbx-berlin, baseUrl: http://127\\.0\\.0\\.1:\\d+/yeastar/pbx-berlin, "
                 + "clientId: \"\\$\\{SIM_PBX_BERLIN_CLIENT_ID}\", clientSecret: \"\\$\\{SIM_PBX_BERLIN_CLIENT_SECRET}\", zone: \"Europe/Berlin\", "
-                + "pageSize: 100, userAgent: \"certflow/0.1\", allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
+                + "pageSize: 100, userAgent: \"certflow/0.1\", allowedNetworks: \\[\"127\\.0\\.0\\.0/8\", \"::1/128\"]}");
         // no credential inline in the YAML; each one is exported once, before it
         String yaml = out.substring(out.indexOf("ingest:\n"));
         assertThat(out).containsPattern("export SIM_PBX_BERLIN_CLIENT_SECRET='\\w{32}'\n").containsPattern("export SIM_ESIGN_MAIN_TOKEN='[^']+'\n");

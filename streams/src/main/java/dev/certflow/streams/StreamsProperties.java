@@ -9,6 +9,8 @@ import java.util.Properties;
 
 /** Builds the Kafka Streams properties from the {@code kafka} and {@code streams} sections. */
 public final class StreamsProperties {
+    private static final long MIB = 1024L * 1024;
+
     private StreamsProperties() {
     }
 
@@ -34,6 +36,10 @@ public final class StreamsProperties {
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
+        // RocksDB's defaults are per store and partition, unbounded in their number: one shared cache instead
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
+        p.put(BoundedRocksDbConfig.CACHE_BYTES, settings.rocksdb.cacheMiB * MIB);
+        p.put(BoundedRocksDbConfig.MEMTABLE_BYTES, settings.rocksdb.memtableMiB * MIB);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Kafka Streams writes uncompressed by default; every certflow producer uses one codec, one every client reads
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), kafka.compressionType);

@@ -33,6 +33,9 @@ import java.util.Map;
  *     rules:                             # first match wins
  *       - { sourceKind: yeastar, tenant: pbx-berlin, mode: manual, leadTime: 45d }
  *   tickInterval: 1m
+ *   rocksdb:                             # every store shares one block cache; memtables are charged to it
+ *     cacheMiB: 128
+ *     memtableMiB: 48
  *   sourceDownAfterFailures: 3
  * </pre>
  */
@@ -70,8 +73,18 @@ public class StreamsSettings implements Validated {
     /** Stream thread failures replaced within {@link #threadReplacementWindow} before the client shuts down. */
     public int maxThreadReplacements = 3;
     public Duration threadReplacementWindow = Duration.ofMinutes(10);
+    /** Off-heap memory of the state stores (RocksDB), bounded for all stores together: see {@link BoundedRocksDbConfig}. */
+    public RocksDbSettings rocksdb = new RocksDbSettings();
     /** Extra Kafka Streams properties, passed through as they are (except the ones certflow sets itself: {@link ReservedProperties}). */
     public Map<String, String> properties = new LinkedHashMap<>();
+
+    /** The {@code rocksdb} section: the memory every state store of this instance shares. */
+    public static class RocksDbSettings {
+        /** The block cache all stores (every store, every partition) share, memtables included. */
+        public int cacheMiB = 128;
+        /** The part of the cache the stores' memtables (write buffers) may take together. */
+        public int memtableMiB = 48;
+    }
 
     /** One override: matches a tenant, a source instance name, or both. */
     public static class ThresholdOverride {
@@ -160,6 +173,15 @@ public class StreamsSettings implements Validated {
         }
         if (applicationServer != null && !applicationServer.matches("[^:/\\s]+:\\d{1,5}")) {
             throw bad(prefix + "applicationServer", applicationServer, tree, "must be host:port");
+        }
+        if (rocksdb == null) {
+            throw new ConfigException("configuration key '" + prefix + "rocksdb' must not be empty");
+        }
+        if (rocksdb.cacheMiB < 8) {
+            throw bad(prefix + "rocksdb.cacheMiB", rocksdb.cacheMiB, tree, "must be 8 or more");
+        }
+        if (rocksdb.memtableMiB < 1 || rocksdb.memtableMiB >= rocksdb.cacheMiB) {
+            throw bad(prefix + "rocksdb.memtableMiB", rocksdb.memtableMiB, tree, "must be 1 or more and less than rocksdb.cacheMiB (" + rocksdb.cacheMiB + ")");
         }
         ReservedProperties.check(prefix + "properties", properties, tree);
     }

@@ -43,6 +43,7 @@ import java.util.function.BiPredicate;
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    static final long BUFFER_MEMORY = 8L * 1024 * 1024;
 
     private final String source;
     private final KafkaSettings kafka;
@@ -122,10 +123,7 @@ public final class Publisher implements AutoCloseable {
     /** Creates the producer and runs initTransactions (fencing a predecessor); call before loading state. */
     public synchronized void init() {
         if (producer == null) {
-            Map<String, Object> props = kafka.producer("certflow-ingest-" + source);
-            props.put("transactional.id", transactionalId(kafka.topicPrefix, source));
-            props.put("max.block.ms", "30000");
-            props.put("transaction.timeout.ms", "60000");
+            Map<String, Object> props = producerProperties(kafka, source);
             KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
             try {
                 p.initTransactions();
@@ -136,6 +134,20 @@ public final class Publisher implements AutoCloseable {
             producer = p;
             clientMetrics = ClientMetrics.bind(meters, p);
         }
+    }
+
+    /**
+     * The source's transactional producer. {@code buffer.memory} is 8 MiB unless
+     * {@code kafka.properties} sets it: one transaction holds at most a few MiB and every source has its
+     * own producer, so Kafka's 32 MiB default per source only multiplies the heap one ingest needs.
+     */
+    public static Map<String, Object> producerProperties(KafkaSettings kafka, String source) {
+        Map<String, Object> props = kafka.producer("certflow-ingest-" + source);
+        props.put("transactional.id", transactionalId(kafka.topicPrefix, source));
+        props.put("max.block.ms", "30000");
+        props.put("transaction.timeout.ms", "60000");
+        props.putIfAbsent("buffer.memory", BUFFER_MEMORY);
+        return props;
     }
 
     private void closeClientMetrics() {

@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
  */
 public final class Dates {
     private static final Pattern DIGITS = Pattern.compile("^-?\\d{1,15}$");
+    // compiled once: parsing runs per certificate
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern COMPACT_OFFSET = Pattern.compile("([+-])(\\d{2})(\\d{2})?$");
     private static final DateTimeFormatter YEASTAR = new DateTimeFormatterBuilder()
             .parseCaseInsensitive()
             .appendPattern("uuuu/M/d h:mm:ss a")
@@ -75,11 +78,23 @@ public final class Dates {
             return null;
         }
         try {
-            LocalDateTime local = LocalDateTime.parse(raw.trim().replaceAll("\\s+", " "), YEASTAR);
+            String t = raw.trim();
+            LocalDateTime local = LocalDateTime.parse(singleSpaced(t) ? t : WHITESPACE.matcher(t).replaceAll(" "), YEASTAR);
             return ZonedDateTime.ofLocal(local, zone, null).toInstant();
         } catch (DateTimeException e) {
             return null;
         }
+    }
+
+    /** True when {@code t} has no whitespace but single spaces (the usual form: nothing to collapse). */
+    private static boolean singleSpaced(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == ' ' ? i + 1 < t.length() && t.charAt(i + 1) == ' ' : c <= ' ' && Character.isWhitespace(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasOffset(String t) {
@@ -99,7 +114,7 @@ public final class Dates {
         if (t.endsWith("z")) {
             return t.substring(0, t.length() - 1) + "Z";
         }
-        java.util.regex.Matcher m = Pattern.compile("([+-])(\\d{2})(\\d{2})?$").matcher(t);
+        java.util.regex.Matcher m = COMPACT_OFFSET.matcher(t);
         if (m.find() && !t.substring(0, m.start()).endsWith(":")) {
             String mm = m.group(3) == null ? "00" : m.group(3);
             return t.substring(0, m.start()) + m.group(1) + m.group(2) + ":" + mm;

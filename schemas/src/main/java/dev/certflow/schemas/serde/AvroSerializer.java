@@ -15,9 +15,9 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,18 +31,51 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         TrustedPackages.trustCertflowEvents();
     }
 
+    /** Buffers kept per thread are dropped after a record larger than this, so one huge record does not pin memory. */
+    static final int RETAINED_BUFFER_LIMIT = 1 << 20;
+
     private SchemaRegistryClient registry;
     private boolean isKey;
     private boolean autoRegister = true;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
+    // one serializer is shared by every thread of a producer or a Streams instance: each thread writes
+    // through its own reused buffer and encoder, and remembers its own last (topic, schema) -> id, writer
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private record SubjectSchema(String subject, Schema schema) {
     }
 
-    // written before lastKey, read after it: a reader that sees the key sees its id
-    private volatile int lastId;
-    private volatile SubjectSchema lastKey;
+    /** A thread's reusable output buffer and encoder, and the last schema it wrote. */
+    private static final class Scratch extends OutputStream {
+        byte[] buf = new byte[256];
+        int count;
+        BinaryEncoder encoder;
+        boolean busy;
+        String lastTopic;
+        Schema lastSchema;
+        int lastId;
+        DatumWriter<Object> lastWriter;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
+        }
+    }
 
     /** For Kafka's reflective construction; {@link #configure} must follow. */
     public AvroSerializer() {
@@ -72,39 +105,53 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         if (registry == null) {
             throw new SerializationException("AvroSerializer for topic " + topic + " is not configured: set schema.registry.url");
         }
+        Scratch s = scratch.get();
+        if (s.busy) {
+            s = new Scratch(); // re-entered on this thread (a writer serializing with this serializer): do not share the buffer
+        }
         Schema schema = data.getSchema();
+        if (s.lastSchema != schema || !topic.equals(s.lastTopic)) {
+            remember(s, topic, schema);
+        }
+        s.busy = true;
+        try {
+            s.count = 0;
+            s.write(WireFormat.MAGIC_BYTE);
+            int id = s.lastId;
+            s.write(id >>> 24);
+            s.write(id >>> 16);
+            s.write(id >>> 8);
+            s.write(id);
+            s.encoder = EncoderFactory.get().binaryEncoder(s, s.encoder);
+            s.lastWriter.write(data, s.encoder);
+            s.encoder.flush();
+            return Arrays.copyOf(s.buf, s.count);
+        } catch (IOException | RuntimeException e) {
+            s.encoder = null; // may hold half a record
+            throw new SerializationException("topic " + topic + ": cannot write " + schema.getFullName() + " as Avro: " + e.getMessage(), e);
+        } finally {
+            s.busy = false;
+            if (s.buf.length > RETAINED_BUFFER_LIMIT) {
+                s.buf = new byte[256];
+            }
+        }
+    }
+
+    /** Looks up (and caches) the id and writer for (topic, schema) into the thread's scratch. */
+    private void remember(Scratch s, String topic, Schema schema) {
         String subject = AvroSerdeConfig.subject(topic, isKey);
         int id;
         try {
-            id = schemaId(subject, schema);
+            id = ids.computeIfAbsent(new SubjectSchema(subject, schema),
+                    k -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
         } catch (SchemaRegistryException e) {
             throw new SerializationException("topic " + topic + ": cannot get a schema id for subject " + subject + " ("
                     + schema.getFullName() + "): " + e.getMessage(), e);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(WireFormat.MAGIC_BYTE);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-        try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            writers.computeIfAbsent(schema, AvroSerializer::writerFor).write(data, encoder);
-            encoder.flush();
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("topic " + topic + ": cannot write " + schema.getFullName() + " as Avro: " + e.getMessage(), e);
-        }
-        return out.toByteArray();
-    }
-
-    /** The id for (subject, schema); the last one is remembered by identity, so the hot path hashes nothing. */
-    private int schemaId(String subject, Schema schema) {
-        SubjectSchema last = lastKey;
-        if (last != null && last.schema() == schema && last.subject().equals(subject)) {
-            return lastId;
-        }
-        SubjectSchema key = new SubjectSchema(subject, schema);
-        int id = ids.computeIfAbsent(key, k -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
-        lastId = id;
-        lastKey = key;
-        return id;
+        s.lastWriter = writers.computeIfAbsent(schema, AvroSerializer::writerFor);
+        s.lastId = id;
+        s.lastSchema = schema;
+        s.lastTopic = topic;
     }
 
     @SuppressWarnings("unchecked")

@@ -8,6 +8,7 @@ import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.registry.MockSchemaRegistry;
 import dev.certflow.schemas.registry.SchemaRegistryClients;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -18,10 +19,15 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -158,5 +164,79 @@ class AvroSerdeTest {
         GenericRecord read = generic.deserialize("t", bytes);
         assertThat(read.get("sourceId").toString()).isEqualTo("7");
         assertThat(read.get("sourceKind").toString()).isEqualTo("SMOXY");
+    }
+
+    private static Certificate certificate(String id, Map<String, String> attributes) {
+        return Certificate.newBuilder()
+                .setKey(CertificateKeys.of(SourceKind.SMOXY, "acme", "org-1", id))
+                .setCommonName(id + ".example")
+                .setAttributes(attributes)
+                .setObservedAt(Instant.parse("2026-11-22T00:00:00Z"))
+                .build();
+    }
+
+    @Test
+    void oneSerializerSharedByThreadsWritesEachRecordWithItsOwnSchemaId() throws Exception {
+        // producer threads share one serializer; records of two schemas on two topics must never swap ids
+        AvroSerializer<GenericContainer> shared = new AvroSerializer<>();
+        shared.configure(config, false);
+        List<GenericContainer> records = List.of(CertificateKeys.of(SourceKind.YEASTAR, "pbx", null, "3"), certificate("c1", Map.of("a", "b")));
+        AvroSerializer<GenericContainer> single = new AvroSerializer<>();
+        single.configure(config, false);
+        List<String> topics = List.of("keys", "certificates");
+        List<byte[]> expected = List.of(single.serialize(topics.get(0), records.get(0)), single.serialize(topics.get(1), records.get(1)));
+        assertThat(expected.get(0)[4]).isNotEqualTo(expected.get(1)[4]);
+
+        int threads = 4;
+        var pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> wrong = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int offset = t;
+                wrong.add(pool.submit(() -> {
+                    int mismatches = 0;
+                    for (int i = 0; i < 50_000; i++) {
+                        int which = (i + offset) % 2;
+                        if (!Arrays.equals(shared.serialize(topics.get(which), records.get(which)), expected.get(which))) {
+                            mismatches++;
+                        }
+                    }
+                    return mismatches;
+                }));
+            }
+            for (Future<Integer> f : wrong) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLargeRecordLeavesNothingBehindForTheNext() {
+        var serde = AvroSerde.of(Certificate.class, config, false);
+        Certificate small = certificate("s", Map.of("k", "v"));
+        byte[] expected = serde.serializer().serialize("certificates", small);
+        Certificate large = certificate("l", Map.of("blob", "x".repeat(AvroSerializer.RETAINED_BUFFER_LIMIT + 10)));
+        byte[] big = serde.serializer().serialize("certificates", large);
+
+        assertThat(serde.deserializer().deserialize("certificates", big)).isEqualTo(large);
+        assertThat(serde.serializer().serialize("certificates", small)).isEqualTo(expected);
+    }
+
+    @Test
+    void aRecordThatFailsHalfWayLeavesNothingBehindForTheNext() {
+        AvroSerializer<GenericContainer> serializer = new AvroSerializer<>();
+        serializer.configure(config, false);
+        GenericContainer good = CertificateKeys.of(SourceKind.YEASTAR, "pbx", null, "3");
+        byte[] expected = serializer.serialize("t", good);
+        GenericRecord broken = new GenericData.Record(good.getSchema());
+        broken.put("sourceKind", new GenericData.EnumSymbol(good.getSchema().getField("sourceKind").schema(), "YEASTAR"));
+        broken.put("sourceName", "written before the failure");
+        // sourceId (a non-null string) left null: the writer fails after two fields
+
+        assertThatThrownBy(() -> serializer.serialize("t", broken))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("topic t");
+        assertThat(serializer.serialize("t", good)).isEqualTo(expected);
     }
 }
