@@ -55,7 +55,7 @@ public final class QueryService {
      * (a TopologyTestDriver's); every method may throw {@link InvalidStateStoreException} while
      * Kafka Streams starts or rebalances, which the API answers with 503.
      */
-    interface StreamsState {
+    public interface StreamsState {
         <K, V> ReadOnlyKeyValueStore<K, V> store(String name);
 
         KeyQueryMetadata metadataForKey(String store, String key);
@@ -100,14 +100,15 @@ public final class QueryService {
         this(StreamsState.of(streams), self, time, policy);
     }
 
-    QueryService(StreamsState streams, HostInfo self, Time time, RenewalPolicy policy) {
+    /** Over any stores (a TopologyTestDriver's in tests and benchmarks). */
+    public QueryService(StreamsState streams, HostInfo self, Time time, RenewalPolicy policy) {
         this.streams = streams;
         this.self = self;
         this.time = time;
         this.policy = policy;
     }
 
-    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+    <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
         return ask(() -> streams.store(name), "store " + name + " is not queryable");
     }
 
@@ -270,20 +271,71 @@ public final class QueryService {
         out.set("expiring", e == null ? null : AvroJson.of(e));
         FailedRenewal f = this.<String, FailedRenewal>store(Names.FAILED_STORE).get(key);
         out.set("failedRenewal", f == null ? null : AvroJson.of(f));
+        FleetIndex.Entry entry = this.<String, FleetIndex.Entry>store(Names.FLEET_SUMMARY_STORE).get(key);
+        out.set("states", FleetQueries.stateLabels(entry));
+        CertificateHistory.Events h = this.<String, CertificateHistory.Events>store(Names.HISTORY_STORE).get(key);
+        out.set("history", FleetQueries.history(h));
         return out;
     }
 
     private List<JsonNode> fromPeers(String storeName, String pathAndQuery) {
         List<JsonNode> out = new ArrayList<>();
-        String sep = pathAndQuery.endsWith("?") ? "" : "&";
+        for (JsonNode answer : peerAnswers(storeName, pathAndQuery)) {
+            answer.path("items").forEach(out::add);
+        }
+        return out;
+    }
+
+    /** The whole answer of every other instance hosting {@code storeName} to {@code pathAndQuery} with local=true. */
+    List<JsonNode> peerAnswers(String storeName, String pathAndQuery) {
+        List<JsonNode> out = new ArrayList<>();
+        String sep = pathAndQuery.endsWith("?") ? "" : pathAndQuery.contains("?") ? "&" : "?";
         for (StreamsMetadata m : ask(() -> streams.metadataForStore(storeName), "the instances hosting " + storeName + " are not known")) {
             if (self == null || m.hostInfo().equals(self) || m.hostInfo().port() < 0) {
                 continue;
             }
-            JsonNode items = get(m.hostInfo(), pathAndQuery + sep + "local=true", false);
-            items.path("items").forEach(out::add);
+            out.add(get(m.hostInfo(), pathAndQuery + sep + "local=true", false));
         }
         return out;
+    }
+
+    /** Every instance hosting the certificates' stores (host:port), this one included; empty while that is not known. */
+    List<String> instances() {
+        try {
+            List<String> out = new ArrayList<>();
+            for (StreamsMetadata m : streams.metadataForStore(Names.CERTIFICATE_STORE)) {
+                out.add(m.hostInfo().host() + ":" + m.hostInfo().port());
+            }
+            out.sort(Comparator.naturalOrder());
+            return out;
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    HostInfo self() {
+        return self;
+    }
+
+    Time time() {
+        return time;
+    }
+
+    String state() {
+        return streams.state();
+    }
+
+    /** The host of a certificate's partition, or null when it is this instance (or only this one is known). */
+    HostInfo hostOf(String key) {
+        KeyQueryMetadata meta = ask(() -> streams.metadataForKey(Names.CERTIFICATE_STORE, key), "no instance hosts certificate " + key);
+        if (meta == null || meta.activeHost() == null || meta.activeHost().port() < 0) {
+            throw new Unavailable("no instance hosts certificate " + key + " now", null);
+        }
+        return self != null && !meta.activeHost().equals(self) ? meta.activeHost() : null;
+    }
+
+    JsonNode getFrom(HostInfo host, String pathAndQuery) {
+        return get(host, pathAndQuery, true);
     }
 
     private JsonNode get(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
