@@ -121,7 +121,7 @@ final class FleetQueries {
     }
 
     private ObjectNode localSummary(String tenant, String source) {
-        ReadOnlyKeyValueStore<Bytes, Long> counts = q.store(Names.FLEET_COUNTS_STORE);
+        Counts counts = new Counts(q.partitions(Names.FLEET_COUNTS_STORE));
         byte[] scope = tenant != null ? FleetIndex.concat(new byte[]{FleetIndex.SCOPE_TENANT}, FleetIndex.utf8(encTenant(tenant)))
                 : source != null ? FleetIndex.concat(new byte[]{FleetIndex.SCOPE_SOURCE}, FleetIndex.utf8(encPart(source)))
                 : new byte[]{FleetIndex.SCOPE_FLEET};
@@ -132,20 +132,20 @@ final class FleetQueries {
             c.put(s.label, value(counts, FleetIndex.counter(scope, s.code())));
         }
         ObjectNode alerts = out.putObject("alerts");
-        for (KeyValue<Bytes, Long> e : prefix(counts, new byte[]{FleetIndex.ALERTS})) {
+        for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.ALERTS})) {
             byte[] k = e.key.get();
             alerts.put(new String(k, 1, k.length - 1, StandardCharsets.UTF_8), e.value);
         }
         out.set("tenants", named(counts, FleetIndex.SCOPE_TENANT, true));
         out.set("sources", named(counts, FleetIndex.SCOPE_SOURCE, false));
-        Long updated = counts.get(Bytes.wrap(new byte[]{FleetIndex.UPDATED}));
+        Long updated = counts.max(Bytes.wrap(new byte[]{FleetIndex.UPDATED}));
         out.put("updatedAt", updated == null ? null : Instant.ofEpochMilli(updated).toString());
         return out;
     }
 
-    private static ArrayNode named(ReadOnlyKeyValueStore<Bytes, Long> counts, byte scope, boolean tenants) {
+    private static ArrayNode named(Counts counts, byte scope, boolean tenants) {
         ArrayNode out = AvroJson.MAPPER.createArrayNode();
-        for (KeyValue<Bytes, Long> e : prefix(counts, new byte[]{FleetIndex.COUNT, scope})) {
+        for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.COUNT, scope})) {
             byte[] k = e.key.get();
             if (k[k.length - 1] != FleetIndex.ALL) {
                 continue;
@@ -217,12 +217,12 @@ final class FleetQueries {
     }
 
     private ObjectNode localTimeline(int from, int to, String by) {
-        ReadOnlyKeyValueStore<Bytes, Long> counts = q.store(Names.FLEET_COUNTS_STORE);
+        Counts counts = new Counts(q.partitions(Names.FLEET_COUNTS_STORE));
         ObjectNode out = AvroJson.MAPPER.createObjectNode();
         long before = 0;
         long after = 0;
         // the fleet dimension has one entry per day that has certificates: cheap to read whole
-        for (KeyValue<Bytes, Long> e : prefix(counts, new byte[]{FleetIndex.HISTOGRAM, FleetIndex.SCOPE_FLEET})) {
+        for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.HISTOGRAM, FleetIndex.SCOPE_FLEET})) {
             int day = FleetIndex.day(e.key.get());
             if (day < from) {
                 before += e.value;
@@ -238,18 +238,12 @@ final class FleetQueries {
         ObjectNode days = out.putObject("days");
         Bytes lo = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(from)));
         Bytes hi = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(to)));
-        try (KeyValueIterator<Bytes, Long> it = counts.range(lo, hi)) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, Long> e = it.next();
-                byte[] k = e.key.get();
-                int day = FleetIndex.day(k);
-                if (day >= to) {
-                    break;
-                }
-                String part = new String(k, 6, k.length - 6, StandardCharsets.UTF_8);
-                String name = dim == FleetIndex.SCOPE_TENANT ? decTenant(part) : dim == FleetIndex.SCOPE_SOURCE ? decPart(part) : "all";
-                days.with(Integer.toString(day)).put(name, e.value);
-            }
+        for (KeyValue<Bytes, Long> e : counts.range(lo.get(), hi.get())) {
+            byte[] k = e.key.get();
+            int day = FleetIndex.day(k);
+            String part = new String(k, 6, k.length - 6, StandardCharsets.UTF_8);
+            String name = dim == FleetIndex.SCOPE_TENANT ? decTenant(part) : dim == FleetIndex.SCOPE_SOURCE ? decPart(part) : "all";
+            days.with(Integer.toString(day)).put(name, e.value);
         }
         return out;
     }
@@ -276,28 +270,48 @@ final class FleetQueries {
     private record Row(String key, byte[] sortKey, Long notAfter) {
     }
 
+    /** The stores of one partition a page reads. */
+    private record Part(ReadOnlyKeyValueStore<Bytes, byte[]> index, Counts counts, ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary,
+                        ReadOnlyKeyValueStore<Bytes, byte[]> order, ReadOnlyKeyValueStore<String, Certificate> certs) {
+    }
+
     ObjectNode certificates(Page p, boolean local) {
-        Local mine = localPage(p);
-        List<ObjectNode> items = new ArrayList<>();
+        List<ReadOnlyKeyValueStore<Bytes, byte[]>> index = q.partitions(Names.FLEET_INDEX_STORE);
+        List<ReadOnlyKeyValueStore<Bytes, Long>> counts = q.partitions(Names.FLEET_COUNTS_STORE);
+        List<ReadOnlyKeyValueStore<String, FleetIndex.Entry>> summary = q.partitions(Names.FLEET_SUMMARY_STORE);
+        List<ReadOnlyKeyValueStore<Bytes, byte[]>> order = q.partitions(Names.EXPIRY_ORDER_STORE);
+        List<ReadOnlyKeyValueStore<String, Certificate>> certs = q.partitions(Names.CERTIFICATE_STORE);
         RowStores stores = new RowStores(q.store(Names.CERTIFICATE_STORE), q.store(Names.FLEET_SUMMARY_STORE), q.store(Names.FAILED_STORE),
                 q.store(Names.HISTORY_STORE), q.store(Names.EXPIRING_STORE));
-        for (Row r : mine.rows()) {
-            items.add(row(r, stores));
+        List<JsonNode> answers = new ArrayList<>();
+        for (int i = 0; i < index.size(); i++) {
+            Local mine = localPage(p, new Part(index.get(i), new Counts(List.of(counts.get(i))), summary.get(i), order.get(i), certs.get(i)));
+            List<ObjectNode> items = new ArrayList<>();
+            for (Row r : mine.rows()) {
+                items.add(row(r, stores));
+            }
+            answers.add(pageAnswer(items, mine.more(), mine.count(), mine.horizon(), mine.truncated(), p));
         }
-        if (local) {
-            return pageAnswer(items, mine.more(), mine.count(), mine.horizon(), mine.truncated(), p);
+        if (!local) {
+            answers.addAll(q.peerAnswers(Names.FLEET_INDEX_STORE, "/v1/certificates?" + p.query()));
         }
-        boolean more = mine.more();
-        boolean truncated = mine.truncated();
-        Long count = mine.count();
-        byte[] horizon = mine.horizon();
-        for (JsonNode peer : q.peerAnswers(Names.FLEET_INDEX_STORE, "/v1/certificates?" + p.query())) {
-            peer.path("items").forEach(n -> items.add((ObjectNode) n));
-            more |= peer.path("more").asBoolean();
-            truncated |= peer.path("truncated").asBoolean();
-            count = count == null || peer.path("count").isNull() ? null : count + peer.path("count").asLong();
-            if (peer.path("partial").asBoolean()) {
-                byte[] h = B64D.decode(peer.path("next").asText());
+        return merge(answers, p);
+    }
+
+    /** One page from the pages of several partitions or instances, each in the page's order. */
+    private static ObjectNode merge(List<JsonNode> answers, Page p) {
+        List<ObjectNode> items = new ArrayList<>();
+        boolean more = false;
+        boolean truncated = false;
+        Long count = 0L;
+        byte[] horizon = null;
+        for (JsonNode a : answers) {
+            a.path("items").forEach(n -> items.add((ObjectNode) n));
+            more |= a.path("more").asBoolean();
+            truncated |= a.path("truncated").asBoolean();
+            count = count == null || a.path("count").isNull() ? null : count + a.path("count").asLong();
+            if (a.path("partial").asBoolean()) {
+                byte[] h = B64D.decode(a.path("next").asText());
                 horizon = horizon == null ? h : (p.desc() ? max(horizon, h) : min(horizon, h));
             }
         }
@@ -307,14 +321,14 @@ final class FleetQueries {
         for (ObjectNode n : items) {
             byte[] k = B64D.decode(n.path("sort").asText());
             if (horizon != null && (p.desc() ? Arrays.compareUnsigned(k, horizon) < 0 : Arrays.compareUnsigned(k, horizon) > 0)) {
-                continue; // beyond where a stopped instance got: its rows there are not known yet
+                continue; // beyond where a stopped scan got: what lies there is not known yet
             }
             kept.add(n);
         }
         List<ObjectNode> page = kept.size() > p.size() ? kept.subList(0, p.size()) : kept;
         more |= kept.size() > p.size() || horizon != null;
         byte[] next = !more ? null : page.size() == p.size() ? B64D.decode(page.get(page.size() - 1).path("sort").asText()) : horizon;
-        ObjectNode out = pageAnswer(page, more, count, horizon, truncated, p);
+        ObjectNode out = pageAnswer(page, more, count, horizon != null && page.size() < p.size() ? horizon : null, truncated, p);
         out.put("next", next == null ? null : B64.encodeToString(next));
         return out;
     }
@@ -334,13 +348,13 @@ final class FleetQueries {
         return out;
     }
 
-    private Local localPage(Page p) {
-        ReadOnlyKeyValueStore<Bytes, byte[]> index = q.store(Names.FLEET_INDEX_STORE);
-        ReadOnlyKeyValueStore<Bytes, Long> counts = q.store(Names.FLEET_COUNTS_STORE);
-        ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary = q.store(Names.FLEET_SUMMARY_STORE);
+    private Local localPage(Page p, Part part) {
+        ReadOnlyKeyValueStore<Bytes, byte[]> index = part.index();
+        Counts counts = part.counts();
+        ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary = part.summary();
         Filter f = new Filter(p, summary);
         if (p.search() != null) {
-            return materialise(search(p.search()), p, f, summary, null);
+            return materialise(search(p.search(), part), p, f, summary, null);
         }
         // the filters an index serves, with their exact sizes here
         FleetIndex.State renewalState = p.renewal() == RenewalStatus.DUE ? FleetIndex.State.DUE
@@ -379,7 +393,7 @@ final class FleetQueries {
         byte[] prefix;
         if (p.sort().equals("expiry")) {
             if (smallest == null) {
-                return streamExpiry(index, p, f, exact);
+                return streamExpiry(index, part.order(), p, f, exact);
             }
             prefix = smallest.prefix();
         } else {
@@ -520,8 +534,7 @@ final class FleetQueries {
     }
 
     /** Expiry order of the whole fleet: the expiry-order index of the topology, then the certificates without an expiry. */
-    private Local streamExpiry(ReadOnlyKeyValueStore<Bytes, byte[]> index, Page p, Filter f, Long exact) {
-        ReadOnlyKeyValueStore<Bytes, byte[]> order = q.store(Names.EXPIRY_ORDER_STORE);
+    private Local streamExpiry(ReadOnlyKeyValueStore<Bytes, byte[]> index, ReadOnlyKeyValueStore<Bytes, byte[]> order, Page p, Filter f, Long exact) {
         List<Row> rows = new ArrayList<>();
         boolean[] more = {false};
         boolean[] done = {false};
@@ -634,8 +647,8 @@ final class FleetQueries {
      * ({@code example.com}: {@code www.example.com}, {@code a.b.example.com}, {@code *.example.com});
      * certificate keys starting with it (when it has a '/').
      */
-    private List<Row> search(String text) {
-        ReadOnlyKeyValueStore<Bytes, byte[]> index = q.store(Names.FLEET_INDEX_STORE);
+    private List<Row> search(String text, Part part) {
+        ReadOnlyKeyValueStore<Bytes, byte[]> index = part.index();
         List<Row> out = new ArrayList<>();
         String n = DomainNames.normalise(text);
         if (n != null) {
@@ -653,8 +666,7 @@ final class FleetQueries {
             });
         }
         if (text.contains("/") && out.size() < SEARCH_CAP) {
-            ReadOnlyKeyValueStore<String, Certificate> certs = q.store(Names.CERTIFICATE_STORE);
-            try (KeyValueIterator<String, Certificate> it = certs.prefixScan(text.trim(), STRINGS)) {
+            try (KeyValueIterator<String, Certificate> it = part.certs().prefixScan(text.trim(), STRINGS)) {
                 while (it.hasNext() && out.size() < SEARCH_CAP) {
                     out.add(new Row(it.next().key, null, null));
                 }
@@ -771,19 +783,60 @@ final class FleetQueries {
      * group, certificate key), one page at a time after {@code after}; {@code kind} narrows to one kind.
      */
     ObjectNode alerts(String kind, String after, int size, boolean local) {
-        ReadOnlyKeyValueStore<String, Alert> active = q.store(Names.CERTIFICATE_ALERT_STORE);
+        List<JsonNode> answers = new ArrayList<>();
+        for (ReadOnlyKeyValueStore<String, Alert> active : q.<String, Alert>partitions(Names.CERTIFICATE_ALERT_STORE)) {
+            answers.add(alertsIn(active, kind, after, size));
+        }
         List<ObjectNode> items = new ArrayList<>();
         if (after == null) {
-            ReadOnlyKeyValueStore<String, Alert> sourceAlerts = q.store(Names.SOURCE_ALERT_STORE);
-            try (KeyValueIterator<String, Alert> it = sourceAlerts.all()) {
+            try (KeyValueIterator<String, Alert> it = q.<String, Alert>store(Names.SOURCE_ALERT_STORE).all()) {
                 while (it.hasNext()) {
                     KeyValue<String, Alert> e = it.next();
                     if (kind == null || kind.equals(e.value.getKind().name())) {
-                        items.add(alert("!" + e.key, e.value));
+                        items.add(alert("!" + e.key, e.value)); // '!' sorts before every certificate alert's slot
                     }
                 }
             }
         }
+        if (!local) {
+            answers.addAll(q.peerAnswers(Names.CERTIFICATE_ALERT_STORE, "/v1/alerts?" + params("kind", kind, "after", after,
+                    "size", Integer.toString(size))));
+        }
+        boolean more = false;
+        String horizon = null;
+        for (JsonNode a : answers) {
+            a.path("items").forEach(n -> items.add((ObjectNode) n));
+            more |= a.path("more").asBoolean();
+            if (a.path("partial").asBoolean()) {
+                String h = a.path("next").asText();
+                horizon = horizon == null || h.compareTo(horizon) < 0 ? h : horizon;
+            }
+        }
+        items.sort(Comparator.comparing(n -> n.path("slot").asText()));
+        List<ObjectNode> kept = new ArrayList<>();
+        for (ObjectNode n : items) {
+            if (horizon == null || n.path("slot").asText().compareTo(horizon) <= 0) {
+                kept.add(n);
+            }
+        }
+        int sourceRows = (int) kept.stream().filter(n -> n.path("slot").asText().startsWith("!")).count();
+        List<ObjectNode> page = kept.size() > size + sourceRows ? kept.subList(0, size + sourceRows) : kept;
+        more |= kept.size() > page.size() || horizon != null;
+        String last = page.size() > sourceRows ? page.get(page.size() - 1).path("slot").asText() : null;
+        boolean full = page.size() - sourceRows == size;
+        ObjectNode out = AvroJson.MAPPER.createObjectNode();
+        out.put("count", page.size());
+        ArrayNode arr = out.putArray("items");
+        page.forEach(arr::add);
+        out.put("more", more);
+        out.put("partial", horizon != null && !full);
+        out.put("next", !more ? null : full ? last : horizon);
+        return out;
+    }
+
+    /** One partition's firing certificate alerts after {@code after}, in slot order. */
+    private static ObjectNode alertsIn(ReadOnlyKeyValueStore<String, Alert> active, String kind, String after, int size) {
+        List<ObjectNode> items = new ArrayList<>();
         boolean more = false;
         int examined = 0;
         String horizon = null;
@@ -807,35 +860,12 @@ final class FleetQueries {
                 items.add(alert(e.key, e.value));
             }
         }
-        if (!local) {
-            for (JsonNode peer : q.peerAnswers(Names.CERTIFICATE_ALERT_STORE, "/v1/alerts?" + params("kind", kind, "after", after,
-                    "size", Integer.toString(size)))) {
-                peer.path("items").forEach(n -> items.add((ObjectNode) n));
-                more |= peer.path("more").asBoolean();
-                if (peer.path("partial").asBoolean()) {
-                    String h = peer.path("next").asText();
-                    horizon = horizon == null || h.compareTo(horizon) < 0 ? h : horizon;
-                }
-            }
-            items.sort(Comparator.comparing(n -> n.path("slot").asText()));
-        }
-        List<ObjectNode> kept = new ArrayList<>();
-        for (ObjectNode n : items) {
-            if (horizon == null || n.path("slot").asText().compareTo(horizon) <= 0) {
-                kept.add(n);
-            }
-        }
-        int sourceRows = (int) kept.stream().filter(n -> n.path("slot").asText().startsWith("!")).count();
-        List<ObjectNode> page = kept.size() > size + sourceRows ? kept.subList(0, size + sourceRows) : kept;
-        more |= kept.size() > page.size() || horizon != null;
         ObjectNode out = AvroJson.MAPPER.createObjectNode();
-        ArrayNode a = out.putArray("items");
-        page.forEach(a::add);
-        out.put("more", more);
+        ArrayNode arr = out.putArray("items");
+        items.forEach(arr::add);
+        out.put("more", more || horizon != null);
         out.put("partial", horizon != null);
-        String last = page.isEmpty() ? null : page.get(page.size() - 1).path("slot").asText();
-        out.put("next", !more ? null : page.size() - sourceRows == size && last != null && !last.startsWith("!") ? last : horizon);
-        out.put("count", page.size());
+        out.put("next", horizon);
         return out;
     }
 
@@ -886,22 +916,58 @@ final class FleetQueries {
 
     // ---------------------------------------------------------------- helpers
 
-    private static List<KeyValue<Bytes, Long>> prefix(ReadOnlyKeyValueStore<Bytes, Long> store, byte[] prefix) {
-        List<KeyValue<Bytes, Long>> out = new ArrayList<>();
-        try (KeyValueIterator<Bytes, Long> it = store.range(Bytes.wrap(prefix), Bytes.wrap(upper(prefix)))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, Long> e = it.next();
-                if (startsWith(e.key.get(), prefix)) {
-                    out.add(e);
+    /** The counters of one or more partitions, summed (each task keeps its own). */
+    static final class Counts {
+        private final List<ReadOnlyKeyValueStore<Bytes, Long>> parts;
+
+        Counts(List<ReadOnlyKeyValueStore<Bytes, Long>> parts) {
+            this.parts = parts;
+        }
+
+        long get(Bytes k) {
+            long n = 0;
+            for (ReadOnlyKeyValueStore<Bytes, Long> p : parts) {
+                Long v = p.get(k);
+                n += v == null ? 0 : v;
+            }
+            return n;
+        }
+
+        Long max(Bytes k) {
+            Long max = null;
+            for (ReadOnlyKeyValueStore<Bytes, Long> p : parts) {
+                Long v = p.get(k);
+                max = v == null ? max : max == null ? v : Math.max(max, v);
+            }
+            return max;
+        }
+
+        /** Keys from {@code lo} (inclusive) to {@code hi} (exclusive), in order, each summed over the partitions. */
+        List<KeyValue<Bytes, Long>> range(byte[] lo, byte[] hi) {
+            TreeMap<Bytes, Long> m = new TreeMap<>();
+            Bytes h = Bytes.wrap(hi);
+            for (ReadOnlyKeyValueStore<Bytes, Long> p : parts) {
+                try (KeyValueIterator<Bytes, Long> it = p.range(Bytes.wrap(lo), h)) {
+                    while (it.hasNext()) {
+                        KeyValue<Bytes, Long> e = it.next();
+                        if (e.key.compareTo(h) < 0) {
+                            m.merge(e.key, e.value, Long::sum);
+                        }
+                    }
                 }
             }
+            List<KeyValue<Bytes, Long>> out = new ArrayList<>();
+            m.forEach((k, v) -> out.add(KeyValue.pair(k, v)));
+            return out;
         }
-        return out;
+
+        List<KeyValue<Bytes, Long>> prefix(byte[] prefix) {
+            return range(prefix, upper(prefix));
+        }
     }
 
-    private static long value(ReadOnlyKeyValueStore<Bytes, Long> counts, Bytes key) {
-        Long v = counts.get(key);
-        return v == null ? 0 : v;
+    private static long value(Counts counts, Bytes key) {
+        return counts.get(key);
     }
 
     /** The smallest key greater than every key starting with {@code prefix} (the prefix itself when it is all 0xFF). */

@@ -65,8 +65,31 @@ public final class QueryService {
         /** For messages. */
         String state();
 
-        static StreamsState of(KafkaStreams streams) {
+        /**
+         * The store of each partition this instance hosts, one by one: a store handle over every
+         * local task answers a range scan task after task, not in one key order, and a counter per task.
+         */
+        default <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+            return List.of(store(name));
+        }
+
+        static StreamsState of(KafkaStreams streams, HostInfo self) {
             return new StreamsState() {
+                @Override
+                public <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+                    java.util.TreeSet<Integer> numbers = new java.util.TreeSet<>();
+                    for (StreamsMetadata m : streams.streamsMetadataForStore(name)) {
+                        if (self == null || m.hostInfo().equals(self)) {
+                            m.topicPartitions().forEach(tp -> numbers.add(tp.partition()));
+                        }
+                    }
+                    List<ReadOnlyKeyValueStore<K, V>> out = new ArrayList<>();
+                    for (int p : numbers) {
+                        out.add(streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()).withPartition(p)));
+                    }
+                    return out;
+                }
+
                 @Override
                 public <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
                     return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
@@ -97,7 +120,7 @@ public final class QueryService {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public QueryService(KafkaStreams streams, HostInfo self, Time time, RenewalPolicy policy) {
-        this(StreamsState.of(streams), self, time, policy);
+        this(StreamsState.of(streams, self), self, time, policy);
     }
 
     /** Over any stores (a TopologyTestDriver's in tests and benchmarks). */
@@ -106,6 +129,10 @@ public final class QueryService {
         this.self = self;
         this.time = time;
         this.policy = policy;
+    }
+
+    <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+        return ask(() -> streams.partitions(name), "store " + name + " is not queryable");
     }
 
     <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
@@ -347,11 +374,11 @@ public final class QueryService {
                 return null;
             }
             if (r.statusCode() != 200) {
-                throw new Unavailable("instance " + host + " answered " + r.statusCode() + " for " + pathAndQuery, null);
+                throw new Unavailable("instance " + host.host() + ":" + host.port() + " answered " + r.statusCode() + " for " + pathAndQuery, null);
             }
             return AvroJson.MAPPER.readTree(r.body());
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " unreachable for " + pathAndQuery, e);
+            throw new Unavailable("instance " + host.host() + ":" + host.port() + " unreachable for " + pathAndQuery, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted asking " + host, e);

@@ -89,7 +89,7 @@
 
   const nf = new Intl.NumberFormat();
   const num = n => (n === null || n === undefined ? '–' : nf.format(n));
-  const localFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+  const localFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
   const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
   const utc = iso => (iso ? iso.slice(0, 16).replace('T', ' ') + ' UTC' : '–');
   const local = iso => (iso ? localFmt.format(new Date(iso)) : '–');
@@ -259,7 +259,7 @@
     const ac = [el('li', {}, el('a', { href: '#alerts' }, el('span', { class: 'n', 'data-count': 'alerts', text: num(s.firingAlerts || 0) }),
       el('span', { class: 'l', text: 'firing in all' })))];
     alerts.forEach(([kind, n]) => ac.push(el('li', {}, el('a', { href: '#alerts?kind=' + kind },
-      el('span', { class: 'n', text: num(n) }), el('span', { class: 'l', text: kind })))));
+      el('span', { class: 'n', text: num(n) }), el('span', { class: 'l', text: kind.replace(/_/g, ' ').toLowerCase() })))));
     $('#alert-cards').replaceChildren(...ac);
   }
 
@@ -398,7 +398,7 @@
       el('button', { type: 'button', class: 'linkish', onclick: () => openDetail(r.key) }, r.name || r.key), ' ',
       el('span', { class: 'sans', text: utc(r.notAfter) + (r.tenant ? ' · ' + r.tenant : '') }))));
     const more = page.more ? el('p', {}, el('a', { href: target, text: 'Show all of them in the table' })) : null;
-    $('#bar-detail').replaceChildren(el('h3', { text: title }), list, more);
+    $('#bar-detail').replaceChildren(...[el('h3', { text: title }), list, more].filter(Boolean));
     timed('bar', t0);
   }
 
@@ -445,7 +445,7 @@
     const want = JSON.stringify(options);
     if (sel.dataset.options === want) return;
     const keep = sel.value;
-    sel.replaceChildren(el('option', { value: '', text: 'any' }), options.map(([v, l]) => el('option', { value: v, text: l })));
+    sel.replaceChildren(el('option', { value: '', text: 'any' }), ...options.map(([v, l]) => el('option', { value: v, text: l })));
     sel.dataset.options = want;
     const wanted = sel.dataset.wanted || keep;
     if (wanted && options.some(([v]) => v === wanted)) sel.value = wanted;
@@ -504,8 +504,8 @@
       const tr = el('tr', { class: 'clickable', 'data-key': r.key, onclick: e => { if (!e.target.closest('button')) openDetail(r.key); } },
         el('td', {}, el('button', { type: 'button', class: 'linkish name', onclick: () => openDetail(r.key) }, r.name || r.key),
           r.sans && r.sans.length ? el('div', { class: 'sans', text: r.sans.join(', ') }) : null),
-        el('td', { text: r.tenant || '–' }),
-        el('td', { text: r.source }),
+        el('td', { class: 'nowrap', text: r.tenant || '–' }),
+        el('td', { class: 'nowrap', text: r.source }),
         el('td', { text: r.kind }),
         owners ? el('td', { text: r.owner || 'unowned' }) : null,
         el('td', {}, timeEl(r.notAfter)),
