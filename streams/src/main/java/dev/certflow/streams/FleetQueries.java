@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * The dashboard's queries (the {@code /v1/info}, {@code /v1/summary}, {@code /v1/timeline},
@@ -48,7 +49,7 @@ final class FleetQueries {
     static final int MAX_PAGE = 500;
     static final int BUDGET = 20_000;
     static final int MATERIALISE = 20_000;
-    static final int SEARCH_CAP = 10_000;
+    static final int SEARCH_CAP = 2_000;
     private static final StringSerializer STRINGS = new StringSerializer();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -283,15 +284,15 @@ final class FleetQueries {
         List<ReadOnlyKeyValueStore<String, Certificate>> certs = q.partitions(Names.CERTIFICATE_STORE);
         RowStores stores = new RowStores(q.store(Names.CERTIFICATE_STORE), q.store(Names.FLEET_SUMMARY_STORE), q.store(Names.FAILED_STORE),
                 q.store(Names.HISTORY_STORE), q.store(Names.EXPIRING_STORE));
-        List<JsonNode> answers = new ArrayList<>();
-        for (int i = 0; i < index.size(); i++) {
+        // the partitions answer in parallel: each is its own RocksDB instance, and reads are thread-safe
+        List<JsonNode> answers = new ArrayList<>(IntStream.range(0, index.size()).parallel().mapToObj(i -> {
             Local mine = localPage(p, new Part(index.get(i), new Counts(List.of(counts.get(i))), summary.get(i), order.get(i), certs.get(i)));
             List<ObjectNode> items = new ArrayList<>();
             for (Row r : mine.rows()) {
                 items.add(row(r, stores));
             }
-            answers.add(pageAnswer(items, mine.more(), mine.count(), mine.horizon(), mine.truncated(), p));
-        }
+            return (JsonNode) pageAnswer(items, mine.more(), mine.count(), mine.horizon(), mine.truncated(), p);
+        }).toList());
         if (!local) {
             answers.addAll(q.peerAnswers(Names.FLEET_INDEX_STORE, "/v1/certificates?" + p.query()));
         }
@@ -937,7 +938,9 @@ final class FleetQueries {
             Long max = null;
             for (ReadOnlyKeyValueStore<Bytes, Long> p : parts) {
                 Long v = p.get(k);
-                max = v == null ? max : max == null ? v : Math.max(max, v);
+                if (v != null && (max == null || v > max)) {
+                    max = v; // not a ternary: one mixing Long and long unboxes a null max
+                }
             }
             return max;
         }

@@ -219,7 +219,7 @@ public final class DashboardBench {
             timed(lines, js, wait, "sort by name, next page", () -> d.findElement(By.id("cert-next")).click(), "certificates");
             timed(lines, js, wait, "expiry descending", () -> d.get(url + "#certificates?order=desc"), "certificates");
             timed(lines, js, wait, "search: a SAN", () -> d.get(url + "#certificates?q=www.c123457.tenant-57.example.com"), "certificates");
-            timed(lines, js, wait, "search: a domain (10,000 names)", () -> d.get(url + "#certificates?q=tenant-57.example.com"), "certificates");
+            timed(lines, js, wait, "search: a domain (10,000 certificates)", () -> d.get(url + "#certificates?q=tenant-57.example.com"), "certificates");
             timed(lines, js, wait, "search: a name prefix", () -> d.get(url + "#certificates?q=c12345"), "certificates");
             timed(lines, js, wait, "renewal SCHEDULED + kind smoxy", () -> d.get(url + "#certificates?renewal=SCHEDULED&kind=smoxy"), "certificates");
             timed(lines, js, wait, "timeline, 90 days by tenant", () -> d.get(url + "#timeline"), "timeline");

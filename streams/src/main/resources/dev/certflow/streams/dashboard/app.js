@@ -265,11 +265,15 @@
 
   // ------------------------------------------------------------------ timeline
 
+  let timelineSeq = 0;
+
   async function loadTimeline() {
+    const seq = ++timelineSeq;
     const t0 = performance.now();
     const days = $('input[name="range"]:checked').value;
     const by = $('#timeline-by').value;
     const t = await api('/v1/timeline' + qs({ days, bin: 7, by }));
+    if (seq !== timelineSeq) return; // an answer to an older choice
     app.timeline = t;
     renderTimeline(t);
     timed('timeline', t0);
@@ -529,7 +533,7 @@
     if (app.params.get('expiresFrom') || app.params.get('expiresBefore')) {
       text += ', expiring ' + day(app.params.get('expiresFrom')) + ' to ' + day(app.params.get('expiresBefore'));
     }
-    if (page.truncated) text += '. More than 10,000 match the search: make it longer to narrow it.';
+    if (page.truncated) text += '. Too many match the search to list them all: make it longer to narrow it.';
     if (page.partial) text += '. Only part of the fleet was searched for this page: Next goes on.';
     $('#cert-count').textContent = text;
     $('#cert-count').dataset.count = page.count === null || page.count === undefined ? '' : page.count;
