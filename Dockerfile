@@ -1,5 +1,7 @@
-# The certflow image for `docker compose build`. Without a Docker daemon, build the same image as a
-# tarball with Jib: mvn -B -DskipTests -pl cli -am package jib:buildTar  (cli/target/jib-image.tar)
+# The certflow image for `docker compose build`: module cli, the service commands (ingest, streams, sink,
+# simulate, topics, config, tail) without the one-JVM stack's embedded broker and database (module local).
+# Without a Docker daemon, build the same image as a tarball with Jib:
+#   mvn -B -DskipTests -pl cli -am package jib:buildTar  (cli/target/jib-image.tar)
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .

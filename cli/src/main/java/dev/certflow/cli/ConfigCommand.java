@@ -1,8 +1,8 @@
 package dev.certflow.cli;
 
 import dev.certflow.ingest.config.IngestConfig;
-import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.ServiceRunner;
+import dev.certflow.runtime.service.ConfigOptions;
+import dev.certflow.runtime.service.ServiceRunner;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.OpsSettings;

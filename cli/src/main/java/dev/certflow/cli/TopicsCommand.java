@@ -1,6 +1,6 @@
 package dev.certflow.cli;
 
-import dev.certflow.runtime.cli.ConfigOptions;
+import dev.certflow.runtime.service.ConfigOptions;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;

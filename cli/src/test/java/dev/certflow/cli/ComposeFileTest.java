@@ -138,7 +138,7 @@ class ComposeFileTest {
             assertThat(service.get("build")).as(name + " build context").isEqualTo(".");
             List<String> command = command(name);
             // parses exactly as the container's entrypoint would: unknown commands or options fail here
-            CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(command.toArray(String[]::new));
+            CommandLine.ParseResult parsed = Main.commandLine().parseArgs(command.toArray(String[]::new));
             assertThat(parsed.hasSubcommand()).as(name + " runs a certflow subcommand").isTrue();
             for (Object volume : (List<?>) service.get("volumes")) {
                 String host = volume.toString().split(":")[0];
@@ -172,7 +172,7 @@ class ComposeFileTest {
             assertThat(command(name)).contains(mountedConfig);
             Path file = ROOT.resolve(hostPathOf(name, mountedConfig));
             ConfigTree tree = ConfigLoader.load(file, env, List.of());
-            tree.requireOnlySections(dev.certflow.runtime.cli.ServiceRunner.SECTIONS);
+            tree.requireOnlySections(dev.certflow.runtime.service.ServiceRunner.SECTIONS);
             KafkaSettings kafka = tree.bind("kafka", KafkaSettings.class);
             OpsSettings ops = tree.bind("ops", OpsSettings.class);
             IngestConfig ingest = tree.bind("ingest", IngestConfig.class);
@@ -200,6 +200,7 @@ class ComposeFileTest {
                 URI base = URI.create(source.baseUrl);
                 assertThat(base.getHost()).as(source.name).isEqualTo("simulator");
                 assertThat(base.getPort()).as(source.name).isEqualTo(Integer.parseInt(simulatorPort));
+                assertThat(source.allowPrivateNetworks).as(source.name + " reaches the simulator container").isTrue();
                 if (source instanceof YeastarSourceConfig pbx) {
                     // the simulator started with --credential-env takes each PBX's name as its client id
                     assertThat(pbx.clientId.reveal()).as(source.name + " client id").isEqualTo(source.name);

@@ -25,6 +25,29 @@ class MainTest {
     }
 
     @Test
+    void theServiceBuildHasTheServiceCommandsAndNoOneJvmStack() {
+        // cli's class path is what the container image ships: no CommandProvider (module local) on it
+        assertThat(Main.commandLine().getSubcommands().keySet())
+                .containsExactly("topics", "config", "tail", "ingest", "streams", "sink", "simulate", "help");
+    }
+
+    @Test
+    void askedForLocalTheServiceBuildSaysWhereItLives() {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run("local", "--duration", "1s");
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'local' is a command of the one-JVM build (./certflow")
+                .contains("service commands only: topics, config, tail, ingest, streams, sink, simulate, help");
+    }
+
+    @Test
     void configurationErrorsExitWithTwoAndNameTheKey() throws Exception {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, "kafka:\n  bootstrapServerz: x\n");

@@ -7,7 +7,7 @@ import dev.certflow.ingest.config.SourceConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.ingest.http.HttpFetcher;
 import dev.certflow.ingest.http.Sleeper;
-import dev.certflow.ingest.publish.CertState;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.publish.CheckpointLoader;
 import dev.certflow.ingest.publish.Publisher;
 import dev.certflow.ingest.source.LeegalityClient;
@@ -15,6 +15,7 @@ import dev.certflow.ingest.source.SmoxyClient;
 import dev.certflow.ingest.source.SourceClient;
 import dev.certflow.ingest.source.YeastarClient;
 import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.net.OutboundHttp;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.schemas.TopicSpec;
 import dev.certflow.schemas.Topics;
@@ -22,7 +23,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -54,29 +54,35 @@ public final class Ingest implements AutoCloseable {
 
     private final IngestConfig config;
     private final Map<String, SourceWorker> workers;
+    private final Map<String, OutboundHttp> clients;
     private final ScheduledExecutorService timer;
     private final ExecutorService pool;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean polling = new AtomicBoolean();
 
-    /** Test and benchmark hooks; {@link #defaults()} for production. */
-    public record Options(Clock clock, Sleeper sleeper, HttpClient httpClient, Duration stateLoadTimeout) {
+    /** Test and benchmark hooks; {@link #defaults()} for production ({@code resolver}: the name lookup of every source's client). */
+    public record Options(Clock clock, Sleeper sleeper, OutboundHttp.Resolver resolver, Duration stateLoadTimeout) {
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), Sleeper.REAL, null, Duration.ofMinutes(2));
+            return new Options(Clock.systemUTC(), Sleeper.REAL, OutboundHttp.Resolver.SYSTEM, Duration.ofMinutes(2));
         }
 
         public Options withClock(Clock c) {
-            return new Options(c, sleeper, httpClient, stateLoadTimeout);
+            return new Options(c, sleeper, resolver, stateLoadTimeout);
         }
 
         public Options withSleeper(Sleeper s) {
-            return new Options(clock, s, httpClient, stateLoadTimeout);
+            return new Options(clock, s, resolver, stateLoadTimeout);
+        }
+
+        public Options withResolver(OutboundHttp.Resolver r) {
+            return new Options(clock, sleeper, r, stateLoadTimeout);
         }
     }
 
-    private Ingest(IngestConfig config, Map<String, SourceWorker> workers) {
+    private Ingest(IngestConfig config, Map<String, SourceWorker> workers, Map<String, OutboundHttp> clients) {
         this.config = config;
         this.workers = workers;
+        this.clients = clients;
         AtomicInteger n = new AtomicInteger();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ingest-timer"));
         this.pool = Executors.newFixedThreadPool(config.pollThreads, r -> daemon(r, "ingest-poll-" + n.incrementAndGet()));
@@ -94,8 +100,21 @@ public final class Ingest implements AutoCloseable {
             throws TimeoutException {
         Clock clock = options.clock();
         IngestMetrics metrics = new IngestMetrics(registry, clock);
-        HttpClient client = options.httpClient() != null ? options.httpClient() : HttpFetcher.newClient(config.connectTimeout);
-        HttpFetcher http = new HttpFetcher(client, config.maxRetries, config.initialBackoff, config.maxBackoff, config.maxRetryAfter,
+        // one client per source: each has its own network policy and connection pool
+        Map<String, OutboundHttp> clients = new LinkedHashMap<>();
+        for (SourceConfig source : config.sources) {
+            if (source.enabled) {
+                clients.put(source.name, OutboundHttp.builder("source " + source.name, source.networkPolicy())
+                        .connectTimeout(config.connectTimeout).resolver(options.resolver()).build());
+            }
+        }
+        HttpFetcher http = new HttpFetcher(name -> {
+            OutboundHttp c = clients.get(name);
+            if (c == null) {
+                throw new IllegalStateException("no HTTP client for source " + name);
+            }
+            return c;
+        }, config.maxRetries, config.initialBackoff, config.maxBackoff, config.maxRetryAfter,
                 options.sleeper(), clock);
         Map<String, SourceWorker> workers = new LinkedHashMap<>();
         try {
@@ -104,7 +123,8 @@ public final class Ingest implements AutoCloseable {
                     LOG.info("Source {} is disabled", source.name);
                     continue;
                 }
-                Publisher publisher = new Publisher(source.name, kafka, clock, config.transactionRecords).withMetrics(registry);
+                Publisher publisher = new Publisher(source.name, kafka, clock, config.transactionRecords).withMetrics(registry)
+                        .withProgress(metrics.progress(source.name));
                 workers.put(source.name, new SourceWorker(source, client(source, http, config, metrics, clock), publisher, metrics, clock, config.failureBackoff));
                 publisher.init(); // fences a predecessor and aborts its open transaction before the state is read
             }
@@ -115,9 +135,10 @@ public final class Ingest implements AutoCloseable {
             });
         } catch (TimeoutException | RuntimeException e) {
             workers.values().forEach(SourceWorker::close);
+            clients.values().forEach(Ingest::closeQuietly);
             throw e;
         }
-        Ingest ingest = new Ingest(config, workers);
+        Ingest ingest = new Ingest(config, workers, clients);
         if (ops != null) {
             ops.addHealthCheck("ingest", () -> !ingest.closed.get() && !ingest.pool.isShutdown()
                     && ingest.workers.values().stream().noneMatch(w -> w.publisher.fenced()));
@@ -211,7 +232,16 @@ public final class Ingest implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.values().forEach(SourceWorker::close);
+        clients.values().forEach(Ingest::closeQuietly);
         LOG.info("Ingest stopped");
+    }
+
+    private static void closeQuietly(OutboundHttp client) {
+        try {
+            client.close();
+        } catch (java.io.IOException e) {
+            LOG.debug("Closing the HTTP client of {} failed: {}", client.owner(), e.toString());
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -1,8 +1,8 @@
 package dev.certflow.ingest;
 
 import dev.certflow.ingest.config.IngestConfig;
-import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.ServiceRunner;
+import dev.certflow.runtime.service.ConfigOptions;
+import dev.certflow.runtime.service.ServiceRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

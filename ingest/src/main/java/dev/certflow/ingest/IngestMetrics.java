@@ -1,6 +1,7 @@
 package dev.certflow.ingest;
 
 import dev.certflow.events.PollOutcome;
+import dev.certflow.ingest.publish.Publisher;
 import dev.certflow.ingest.source.ItemCounter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -20,7 +21,8 @@ import java.util.function.IntSupplier;
  * Per-source meters, all tagged {@code source}:
  * {@code certflow_ingest_polls_total{outcome}}, {@code certflow_ingest_poll_duration_seconds},
  * {@code certflow_ingest_certificates_seen_total}, {@code ..._changed_total}, {@code ..._removed_total},
- * {@code certflow_ingest_attempts_published_total}, {@code certflow_ingest_errors_total{kind}},
+ * {@code certflow_ingest_attempts_published_total} (these four move during a poll, see {@link #progress}),
+ * {@code certflow_ingest_errors_total{kind}},
  * {@code certflow_ingest_last_success_age_seconds} (since start until the first success) and
  * {@code certflow_ingest_certificates_known}.
  */
@@ -34,7 +36,7 @@ public final class IngestMetrics implements ItemCounter {
         this.clock = clock;
     }
 
-    /** Registers the gauges of one source. */
+    /** Registers the gauges and counters of one source, so each is scraped (with its HELP) from the start. */
     public void register(String source, IntSupplier known) {
         AtomicReference<Instant> ref = lastSuccess.computeIfAbsent(source, s -> new AtomicReference<>(clock.instant()));
         Gauge.builder("certflow.ingest.last.success.age", ref, r -> Duration.between(r.get(), clock.instant()).toMillis() / 1000.0)
@@ -42,17 +44,31 @@ public final class IngestMetrics implements ItemCounter {
                 .baseUnit("seconds").tag("source", source).strongReference(true).register(registry);
         Gauge.builder("certflow.ingest.certificates.known", known, k -> k.getAsInt())
                 .description("Certificates ingest currently holds for the source").tag("source", source).strongReference(true).register(registry);
+        progress(source); // the counters exist (at 0, with their HELP) before the first poll
     }
 
-    public void poll(String source, PollOutcome outcome, Duration took, int seen, int changed, int removed, int attempts) {
+    /** The counters a poll moves while it runs (see {@link Publisher.Progress}). */
+    public Publisher.Progress progress(String source) {
+        Counter seen = counter("certflow.ingest.certificates.seen", "Certificates read from the source, counted per page as a poll reads them", source);
+        Counter changed = counter("certflow.ingest.certificates.changed",
+                "Certificates published because they are new or changed, counted per committed transaction", source);
+        Counter removed = counter("certflow.ingest.certificates.removed",
+                "Tombstones published for certificates a complete listing no longer has", source);
+        Counter attempts = counter("certflow.ingest.attempts.published", "Renewal attempts published, counted per committed transaction", source);
+        return (s, c, r, a) -> {
+            add(seen, s);
+            add(changed, c);
+            add(removed, r);
+            add(attempts, a);
+        };
+    }
+
+    /** A poll ended (its certificate and attempt counts were already reported through {@link #progress}). */
+    public void poll(String source, PollOutcome outcome, Duration took) {
         Counter.builder("certflow.ingest.polls").description("Polls by outcome").tag("source", source)
                 .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry).increment();
         Timer.builder("certflow.ingest.poll.duration").description("Duration of one poll").tag("source", source)
                 .register(registry).record(took);
-        count("certflow.ingest.certificates.seen", source, seen);
-        count("certflow.ingest.certificates.changed", source, changed);
-        count("certflow.ingest.certificates.removed", source, removed);
-        count("certflow.ingest.attempts.published", source, attempts);
         if (outcome != PollOutcome.FAILED) {
             lastSuccess.computeIfAbsent(source, s -> new AtomicReference<>()).set(clock.instant());
         }
@@ -63,8 +79,11 @@ public final class IngestMetrics implements ItemCounter {
                 .tag("source", source).tag("kind", kind).register(registry).increment();
     }
 
-    private void count(String name, String source, int n) {
-        Counter c = Counter.builder(name).tag("source", source).register(registry);
+    private Counter counter(String name, String description, String source) {
+        return Counter.builder(name).description(description).tag("source", source).register(registry);
+    }
+
+    private static void add(Counter c, int n) {
         if (n > 0) {
             c.increment(n);
         }

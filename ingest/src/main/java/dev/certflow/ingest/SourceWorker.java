@@ -109,7 +109,7 @@ final class SourceWorker implements AutoCloseable {
                     config.name, outcome, took.toMillis(), session.certificatesSeen(), session.changed(), session.removed(),
                     session.attemptsPublished(), session.itemErrors());
         }
-        metrics.poll(config.name, outcome, took, session.certificatesSeen(), session.changed(), session.removed(), session.attemptsPublished());
+        metrics.poll(config.name, outcome, took);
         return new PollResult(config.name, outcome, errorKind, errorMessage, retryAfter, session.certificatesSeen(), session.changed(),
                 session.removed(), session.attemptsPublished(), session.itemErrors(), took);
     }
@@ -132,6 +132,7 @@ final class SourceWorker implements AutoCloseable {
 
     @Override
     public void close() {
+        client.close();
         publisher.close();
     }
 }

@@ -112,6 +112,7 @@ class CanarySecretIntegrationTest {
         smoxy.organizationId = "org-1";
         smoxy.token = Secret.of(CANARY + "-smoxy");
         smoxy.authScheme = "bearer";
+        smoxy.allowedNetworks = List.of("127.0.0.0/8");
         config.sources = List.of(ok, denied, smoxy, yeastar("pbx-1", wm.baseUrl()), yeastar("pbx-2", wm.baseUrl() + "/pbx2"));
         ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults().withSleeper(new TestSupport.RecordingSleeper()));
         List<PollResult> results = new ArrayList<>();
@@ -161,6 +162,7 @@ class CanarySecretIntegrationTest {
         l.baseUrl = base;
         l.token = Secret.of(CANARY + "-lee-" + name);
         l.zone = ZoneId.of("UTC");
+        l.allowedNetworks = List.of("127.0.0.0/8");
         return l;
     }
 
@@ -171,6 +173,7 @@ class CanarySecretIntegrationTest {
         y.clientId = Secret.of(CANARY + "-id-" + name);
         y.clientSecret = Secret.of(CANARY + "-secret-" + name);
         y.zone = ZoneId.of("Europe/Berlin");
+        y.allowedNetworks = List.of("127.0.0.0/8");
         return y;
     }
 

@@ -104,6 +104,7 @@ class IngestIntegrationTest {
         c.sources = List.of(l, s, y);
         for (var src : c.sources) {
             src.pollInterval = Duration.ofMillis(300);
+            src.allowedNetworks = List.of("127.0.0.0/8", "::1/128"); // WireMock on loopback
         }
         return c;
     }
@@ -294,5 +295,37 @@ class IngestIntegrationTest {
         assertThat(c1.getContentFingerprint()).hasSize(32);
         assertThat(c1.getLastStatus()).isEqualTo("issuance_success");
         assertThat(c1.getNotAfter()).isEqualTo(java.time.Instant.parse("2025-05-25T13:03:10Z"));
+    }
+
+    @Test
+    void theMetersMoveDuringAMultiPagePollNotOnlyAtItsEnd() throws Exception {
+        config.transactionRecords = 1; // every page commits on its own
+        String member = "{\"id\":\"%s\",\"domainName\":\"%s.example\",\"type\":\"custom\",\"expiresAt\":\"2027-01-01T00:00:00Z\",\"lastAttempt\":null}";
+        wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("1")).willReturn(okJson("{\"member\":["
+                + member.formatted("P1", "p1") + "," + member.formatted("P2", "p2") + "],\"view\":{\"next\":\"" + CERTS + "?page=2&itemsPerPage=100\"}}")));
+        // the second page is slow to come: the poll is still running while the test looks at the meters
+        wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("2")).willReturn(okJson("{\"member\":["
+                + member.formatted("P3", "p3") + "]}").withFixedDelay(4000)));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ingest = create(registry);
+        var poll = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return poll("smoxy-acme");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        var seen = registry.get("certflow.ingest.certificates.seen").tag("source", "smoxy-acme").counter();
+        var changed = registry.get("certflow.ingest.certificates.changed").tag("source", "smoxy-acme").counter();
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen.count() == 2 && changed.count() == 2);
+        assertThat(poll).as("the poll is still reading page 2").isNotDone();
+        assertThat(registry.find("certflow.ingest.polls").counters()).isEmpty();
+
+        PollResult result = poll.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(result.outcome()).isEqualTo(PollOutcome.SUCCESS);
+        assertThat(result.seen()).isEqualTo(3);
+        assertThat(seen.count()).isEqualTo(3);
+        assertThat(changed.count()).isEqualTo(3);
+        assertThat(registry.get("certflow.ingest.polls").tag("source", "smoxy-acme").tag("outcome", "success").counter().count()).isEqualTo(1);
     }
 }

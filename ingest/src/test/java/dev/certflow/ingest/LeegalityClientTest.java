@@ -8,7 +8,7 @@ import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.SourceKind;
 import dev.certflow.ingest.config.LeegalitySourceConfig;
 import dev.certflow.ingest.http.SourceException;
-import dev.certflow.ingest.publish.CertState;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.source.ItemCounter;
 import dev.certflow.ingest.source.LeegalityClient;
 import dev.certflow.ingest.source.Observation;

@@ -14,18 +14,16 @@ import dev.certflow.ingest.source.ItemCounter;
 import dev.certflow.ingest.source.Observation;
 import dev.certflow.ingest.source.YeastarClient;
 import dev.certflow.runtime.config.Secret;
+import dev.certflow.testkit.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.*;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
@@ -37,23 +35,7 @@ class YeastarClientTest {
     WireMockServer wm;
     YeastarSourceConfig config;
     TestSupport.RecordingSleeper sleeper = new TestSupport.RecordingSleeper();
-    AtomicReference<Instant> now = new AtomicReference<>(NOW);
-    Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    MutableClock clock = new MutableClock(NOW);
 
     @BeforeEach
     void setUp() {
@@ -162,8 +144,8 @@ class YeastarClientTest {
                  "refresh_token_expire_time":86400,"refresh_token":"refreshed-refresh"}""")));
         YeastarClient client = client();
         client.poll(NOW, new TestSupport.RecordingSink());
-        now.set(NOW.plusSeconds(1790)); // within the margin before the 1800 s expiry
-        client.poll(now.get(), new TestSupport.RecordingSink());
+        clock.set(NOW.plusSeconds(1790)); // within the margin before the 1800 s expiry
+        client.poll(clock.instant(), new TestSupport.RecordingSink());
         wm.verify(1, postRequestedFor(urlEqualTo("/openapi/v1.0/get_token")));
         wm.verify(postRequestedFor(urlEqualTo("/openapi/v1.0/refresh_token"))
                 .withRequestBody(equalToJson("{\"refresh_token\":\"SCduGecwbG9jIusiS8FxFUVn3kf0Q9R8\"}")));
@@ -195,7 +177,7 @@ class YeastarClientTest {
 
         // the same transition observed again from scratch gets the same id (deterministic)
         var fresh = new TestSupport.RecordingSink();
-        fresh.state.put("yeastar/pbx-berlin/pbx-berlin/7", new dev.certflow.ingest.publish.CertState(
+        fresh.state.put("yeastar/pbx-berlin/pbx-berlin/7", new dev.certflow.ingest.source.CertState(
                 failed.getCertificateKey(), "x", null, null, "issuing", null));
         client.poll(NOW.plusSeconds(600), fresh);
         assertThat(fresh.all().get(0).newAttempts()).extracting(RenewalAttempt::getAttemptId).containsExactly(failed.getAttemptId());

@@ -4,6 +4,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateName;
 import dev.certflow.events.CertificateNameMatch;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
@@ -46,13 +47,19 @@ public final class Topics {
     public static final TopicSpec CERTIFICATE_ALERTS = new TopicSpec("certificate-alerts", 6, TopicSpec.Cleanup.DELETE, Duration.ofDays(90),
             "alert id", Alert.class, "streams", "sink, on-call tooling");
     /**
-     * Streams' name index, keyed by a name's parent domain: every holder of a name meets in one task.
+     * Every certificate's renewal state (not only the expiring table's): the sink's certificate_renewals
+     * view and its renewal history, and any team that wants to know where each certificate stands.
+     */
+    public static final TopicSpec CERTIFICATE_RENEWALS = new TopicSpec("certificate-renewals", 6, TopicSpec.Cleanup.COMPACT, null,
+            CERT_KEY, CertificateRenewal.class, "streams", "sink, other teams");
+    /**
+     * Internal to streams (not a contract for other consumers): the name index, keyed by a name's parent domain: every holder of a name meets in one task.
      * Same partition count as {@link #CERTIFICATES} is not required (read alone); deleted after 7 days,
      * the index itself is a changelogged store.
      */
     public static final TopicSpec CERTIFICATE_NAMES = new TopicSpec("certificate-names", 6, TopicSpec.Cleanup.DELETE, Duration.ofDays(7),
             "parent domain of the name", CertificateName.class, "streams", "streams");
-    /** The name index's conclusions back to each certificate's task: read together with {@link #CERTIFICATES}, so the same partition count. */
+    /** Internal to streams: the name index's conclusions back to each certificate's task, read together with {@link #CERTIFICATES}, so the same partition count. */
     public static final TopicSpec CERTIFICATE_NAME_MATCHES = new TopicSpec("certificate-name-matches", 6, TopicSpec.Cleanup.COMPACT, null,
             CERT_KEY, CertificateNameMatch.class, "streams", "streams");
     public static final TopicSpec ALERT_DELIVERIES_DLQ = new TopicSpec("alert-deliveries-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
@@ -62,7 +69,7 @@ public final class Topics {
 
     /** All declarations, in the order the README's topic table lists them. */
     public static final List<TopicSpec> ALL = List.of(CERTIFICATES, RENEWAL_ATTEMPTS, SOURCE_STATUS, INGEST_CHECKPOINTS,
-            CERTIFICATES_EXPIRING, RENEWALS_FAILED, CERTIFICATE_ALERTS, CERTIFICATE_NAMES, CERTIFICATE_NAME_MATCHES,
+            CERTIFICATES_EXPIRING, RENEWALS_FAILED, CERTIFICATE_RENEWALS, CERTIFICATE_ALERTS, CERTIFICATE_NAMES, CERTIFICATE_NAME_MATCHES,
             ALERT_DELIVERIES_DLQ, DLQ);
 
     private final String prefix;
@@ -107,6 +114,10 @@ public final class Topics {
 
     public Topic<String, FailedRenewal> renewalsFailed() {
         return avro(RENEWALS_FAILED, FailedRenewal.class);
+    }
+
+    public Topic<String, CertificateRenewal> certificateRenewals() {
+        return avro(CERTIFICATE_RENEWALS, CertificateRenewal.class);
     }
 
     public Topic<String, Alert> certificateAlerts() {

@@ -5,6 +5,7 @@ import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.CertificateName;
 import dev.certflow.events.CertificateNameMatch;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
@@ -36,7 +37,7 @@ class SchemaHistoryTest {
     static Stream<Schema> contracts() {
         return Stream.of(CertificateKey.SCHEMA$, Certificate.SCHEMA$, RenewalAttempt.SCHEMA$, ExpiringCertificate.SCHEMA$,
                 FailedRenewal.SCHEMA$, Alert.SCHEMA$, SourceStatus.SCHEMA$, IngestCheckpoint.SCHEMA$,
-                CertificateName.SCHEMA$, CertificateNameMatch.SCHEMA$);
+                CertificateName.SCHEMA$, CertificateNameMatch.SCHEMA$, CertificateRenewal.SCHEMA$);
     }
 
     @ParameterizedTest

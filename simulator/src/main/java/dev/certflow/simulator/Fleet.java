@@ -638,7 +638,7 @@ public final class Fleet {
             case RENEWAL_STOPS -> {
                 expiry = s.plus(days(60));
                 head.add(new Generation(0, b.sourceId(), expiry.minus(lifetime), expiry, b.sans(), null));
-                overdue(c, expiry);
+                overdue(c, expiry, pbx ? firstSightDue(expiry) : expiry.minus(days(30)));
                 c.add(ScriptEvent.firing(expiry.minus(days(7)), ScriptEvent.Alert.EXPIRING, 7, expiry, null, null));
                 if (pbx) {
                     // the PBX renews only five days after expiry: every floor, then EXPIRED
@@ -662,9 +662,10 @@ public final class Fleet {
                     failures.add(firstFailure.plus(days(i)));
                 }
                 tailFrom = firstFailure.plus(days(6));
-                c.add(new ScriptEvent(expiry.minus(days(30)), ScriptEvent.Type.RENEWAL_DUE, null, expiry));
+                Instant due = pbx ? firstSightDue(expiry) : expiry.minus(days(30));
+                c.add(new ScriptEvent(due, ScriptEvent.Type.RENEWAL_DUE, null, expiry));
                 c.add(ScriptEvent.firing(firstFailure, ScriptEvent.Alert.RENEWAL_FAILED, null, expiry, null, null));
-                c.add(ScriptEvent.firing(expiry.minus(days(30)).plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE,
+                c.add(ScriptEvent.firing(due.plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE,
                         null, expiry, null, null));
                 c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_FAILED, null, expiry, null));
                 c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
@@ -683,7 +684,8 @@ public final class Fleet {
                             List.of(b.domain()), null));
                     removed = s.plus(days(80));
                     c.add(new ScriptEvent(expiry.minus(days(30)), ScriptEvent.Type.RENEWAL_DUE, null, expiry));
-                    c.add(ScriptEvent.firing(renewal, ScriptEvent.Alert.RENEWED_NOT_DEPLOYED, null, expiry,
+                    // the renewed one must have been held elsewhere for the deploy grace before the copy counts as not deployed
+                    c.add(ScriptEvent.firing(renewal.plus(ScriptEvent.DEPLOY_GRACE), ScriptEvent.Alert.RENEWED_NOT_DEPLOYED, null, expiry,
                             renewedHolder.key(), "renewed by " + renewedHolder.key() + ", this copy still expires at " + expiry));
                     c.add(ScriptEvent.firing(expiry.minus(days(30)).plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE,
                             null, expiry, null, null));
@@ -706,7 +708,7 @@ public final class Fleet {
                 expiry = b.format().representable(s.plus(days(40)), unit.zone());
                 tailFrom = s.plus(days(36));
                 head.add(new Generation(0, b.sourceId(), s.plus(days(40)).minus(lifetime), expiry, b.sans(), s.plus(days(45))));
-                overdue(c, expiry);
+                overdue(c, expiry, expiry.minus(days(30)));
                 c.add(ScriptEvent.firing(expiry.minus(days(7)), ScriptEvent.Alert.EXPIRING, 7, expiry, null, null));
                 c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null));
                 c.add(ScriptEvent.resolved(tailFrom, ScriptEvent.Alert.EXPIRING, 7, expiry, null));
@@ -728,11 +730,22 @@ public final class Fleet {
                 failures, c);
     }
 
-    /** DUE at {@code notAfter - 30d}, RENEWAL_OVERDUE a grace later. */
-    private static void overdue(List<ScriptEvent> c, Instant expiry) {
-        Instant due = expiry.minus(days(30));
+    /** DUE at {@code due}, RENEWAL_OVERDUE a grace later. */
+    private static void overdue(List<ScriptEvent> c, Instant expiry, Instant due) {
         c.add(new ScriptEvent(due, ScriptEvent.Type.RENEWAL_DUE, null, expiry));
         c.add(ScriptEvent.firing(due.plus(ScriptEvent.GRACE), ScriptEvent.Alert.RENEWAL_OVERDUE, null, expiry, null, null));
+    }
+
+    /**
+     * When the renewal policy expects a Yeastar {@code apply} certificate to be renewed whose issuance it cannot
+     * know (Yeastar gives none): a third of the time from first sight (the fleet start: the one-JVM stack holds
+     * the clock there until the first polls are done) to expiry, at most 30 days before expiry. That is later
+     * than the true point for a certificate seen after its issuance, never earlier.
+     */
+    Instant firstSightDue(Instant expiry) {
+        Duration seen = Duration.between(start, expiry);
+        Duration lead = seen.compareTo(days(10)) < 0 ? seen.dividedBy(2) : seen.dividedBy(3);
+        return expiry.minus(lead.compareTo(days(30)) < 0 ? lead : days(30));
     }
 
     private static Duration days(long n) {

@@ -31,6 +31,16 @@ public enum Profile {
         this.outageUntil = outageUntil;
     }
 
+    /** The profile a command-line value names, ignoring case ({@code day}, {@code year}). */
+    public static Profile of(String name) {
+        for (Profile p : values()) {
+            if (p.name().equalsIgnoreCase(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("--profile: '" + name + "' is not a profile; use day or year");
+    }
+
     /** How far after the start {@link FleetCertificate#events()} reach for what repeats (renewals on schedule). */
     public Duration horizon() {
         return horizon;

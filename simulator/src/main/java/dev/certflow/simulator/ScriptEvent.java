@@ -12,7 +12,7 @@ import java.util.List;
  * .. {@link Type#SUPERSEDED}), including the crossings of the old fixed thresholds
  * ({@link FleetCertificate#THRESHOLD_DAYS}). <b>Conclusions</b> ({@link Type#FIRING}, {@link Type#RESOLVED})
  * say which alert streams must fire or resolve under issue 11's renewal-aware defaults
- * ({@link #GRACE}, {@link #FLOOR_DAYS}, smoxy 30 days, one third of the lifetime, manual lead 30 days);
+ * ({@link #GRACE}, {@link #DEPLOY_GRACE}, {@link #FLOOR_DAYS}, smoxy 30 days, one third of the lifetime, manual lead 30 days);
  * they are declared for the renewal scripts of {@link Profile#YEAR} and never for a healthy certificate.
  * A FIRING is due at exactly its instant (streams' own clock; the certificate was observed before);
  * a RESOLVED at the instant the source changes, so streams sees it up to one poll later.
@@ -32,6 +32,11 @@ public record ScriptEvent(Instant at, Type type, Integer days, Instant expiry, A
 
     /** Grace after the expected renewal point before RENEWAL_OVERDUE fires (the policy default). */
     public static final Duration GRACE = Duration.ofDays(2);
+    /**
+     * How long a renewed certificate must have been held elsewhere before a copy still holding the old one is
+     * RENEWED_NOT_DEPLOYED (the policy default {@code renewal.deployGrace}).
+     */
+    public static final Duration DEPLOY_GRACE = Duration.ofDays(1);
     /** The renewal-aware floors that always page (the policy default), besides EXPIRED. */
     public static final List<Integer> FLOOR_DAYS = List.of(7, 1);
 

@@ -25,9 +25,15 @@ public final class SimClock extends Clock {
     private final LongSupplier ticker;
     private final long origin;
     private static final long NANOS = 1_000_000_000L;
-    private final AtomicReference<Duration> jumped = new AtomicReference<>(Duration.ZERO);
-    /** Ticker value from which simulated time runs; null while held. */
-    private final AtomicReference<Long> runningSince = new AtomicReference<>();
+    /**
+     * One value, swapped atomically, so a reader never sees half a hold: the ticker value from which
+     * simulated time runs (null while held) and the simulated time gathered before it (jumps and the
+     * running spells before a hold).
+     */
+    private record State(Long runningSince, Duration offset) {
+    }
+
+    private final AtomicReference<State> state = new AtomicReference<>(new State(null, Duration.ZERO));
 
     /** A running clock driven by an explicit nanosecond ticker (tests pass a manual one). */
     public SimClock(Instant start, double speed, LongSupplier nanoTicker) {
@@ -47,7 +53,7 @@ public final class SimClock extends Clock {
         this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
         this.origin = nanoTicker.getAsLong();
         if (!held) {
-            runningSince.set(origin);
+            state.set(new State(origin, Duration.ZERO));
         }
     }
 
@@ -67,12 +73,22 @@ public final class SimClock extends Clock {
 
     /** Lets a held clock run from now on; no effect on a running one. */
     public void release() {
-        runningSince.compareAndSet(null, ticker.getAsLong());
+        state.updateAndGet(s -> s.runningSince() != null ? s : new State(ticker.getAsLong(), s.offset()));
+    }
+
+    /**
+     * Stops simulated time where it is until the next {@link #release()}; no effect on a held clock. A test
+     * holds the world while the pipeline under test is behind, so a machine too slow for the speed loses
+     * no simulated days.
+     */
+    public void hold() {
+        state.updateAndGet(s -> s.runningSince() == null ? s
+                : new State(null, s.offset().plus(simulated(ticker.getAsLong() - s.runningSince()))));
     }
 
     /** Whether simulated time is running (not held). */
     public boolean running() {
-        return runningSince.get() != null;
+        return state.get().runningSince() != null;
     }
 
     /** The simulated instant at which the clock started. */
@@ -96,11 +112,15 @@ public final class SimClock extends Clock {
      * Long.MAX_VALUE nanoseconds (292 years) pass in a real day.
      */
     public Duration elapsed() {
-        Long since = runningSince.get();
-        if (since == null) {
-            return jumped.get();
+        State s = state.get();
+        if (s.runningSince() == null) {
+            return s.offset();
         }
-        long real = ticker.getAsLong() - since;
+        return simulated(ticker.getAsLong() - s.runningSince()).plus(s.offset());
+    }
+
+    /** Simulated time in {@code real} ticker nanoseconds at this speed. */
+    private Duration simulated(long real) {
         long realSeconds = Math.floorDiv(real, NANOS);
         long realNanos = Math.floorMod(real, NANOS);
         Duration simulated;
@@ -114,7 +134,7 @@ public final class SimClock extends Clock {
             long whole = (long) Math.floor(seconds);
             simulated = Duration.ofSeconds(whole, Math.min(NANOS - 1, (long) ((seconds - whole) * NANOS)));
         }
-        return simulated.plus(jumped.get());
+        return simulated;
     }
 
     /** Jumps simulated time forward (tests, or a demo skipping ahead). */
@@ -122,7 +142,7 @@ public final class SimClock extends Clock {
         if (simulated.isNegative()) {
             throw new IllegalArgumentException("the simulated clock only moves forward, got " + simulated);
         }
-        jumped.accumulateAndGet(simulated, Duration::plus);
+        state.updateAndGet(s -> new State(s.runningSince(), s.offset().plus(simulated)));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.certflow.simulator;
 
-import dev.certflow.runtime.cli.Lifecycle;
+import dev.certflow.runtime.service.Lifecycle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -102,7 +102,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     /** The options this command line stands for. */
     SimulatorOptions options() {
-        SimulatorOptions o = new SimulatorOptions().profile(profile(profile)).seed(seed).size(size).speed(speed).port(port).start(start)
+        SimulatorOptions o = new SimulatorOptions().profile(Profile.of(profile)).seed(seed).size(size).speed(speed).port(port).start(start)
                 .tokenTtl(Duration.ofSeconds(tokenTtlSeconds)).pbxOutage(!noOutage)
                 .faults(rate429, rate500, rateHtml, rateSlow);
         o.host = host;
@@ -113,15 +113,6 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         return o;
-    }
-
-    static Profile profile(String name) {
-        for (Profile p : Profile.values()) {
-            if (p.name().equalsIgnoreCase(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("--profile: '" + name + "' is not a profile; use day or year");
     }
 
     @Override

@@ -97,6 +97,9 @@ public final class Simulator implements AutoCloseable {
         return clock;
     }
 
+    /** The ingest {@code allowedNetworks} that let a source reach the simulator (loopback only). */
+    public static final List<String> LOOPBACK_NETWORKS = List.of("127.0.0.0/8", "::1/128");
+
     /** {@code http://127.0.0.1:PORT}. */
     public String baseUrl() {
         return baseUrl;
@@ -128,6 +131,7 @@ public final class Simulator implements AutoCloseable {
                     sb.append('"').append(v).append('"');
                 }
             }
+            sb.append(", allowedNetworks: [").append(String.join(", ", LOOPBACK_NETWORKS)).append(']'); // the simulator listens on loopback
             sb.append("}\n");
         }
         return sb.toString();

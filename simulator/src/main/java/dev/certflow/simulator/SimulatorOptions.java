@@ -114,6 +114,31 @@ public final class SimulatorOptions {
         return this;
     }
 
+    /** A copy of these options (the clock, if any, is shared). */
+    public SimulatorOptions copy() {
+        SimulatorOptions o = new SimulatorOptions();
+        o.seed = seed;
+        o.size = size;
+        o.speed = speed;
+        o.start = start;
+        o.clock = clock;
+        o.host = host;
+        o.port = port;
+        o.tokenTtl = tokenTtl;
+        o.refreshTokenTtl = refreshTokenTtl;
+        o.pbxOutage = pbxOutage;
+        o.tooManyRequestsRate = tooManyRequestsRate;
+        o.serverErrorRate = serverErrorRate;
+        o.htmlErrorRate = htmlErrorRate;
+        o.slowRate = slowRate;
+        o.slowDelay = slowDelay;
+        o.retryAfterSeconds = retryAfterSeconds;
+        o.credential = credential;
+        o.threads = threads;
+        o.profile = profile;
+        return o;
+    }
+
     void validate() {
         if (size < 1 || size > 100_000_000) {
             throw new IllegalArgumentException("size must be between 1 and 100000000, was " + size);

@@ -53,6 +53,25 @@ class SimClockTest {
     }
 
     @Test
+    void aRunningClockHeldAgainStopsWhereItIsAndGoesOnFromThereWhenReleased() {
+        TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
+        SimClock clock = ticker.clock(100_000);
+        ticker.advanceReal(Duration.ofMillis(864)); // one simulated day
+        clock.hold();
+        assertThat(clock.running()).isFalse();
+        Instant held = clock.instant();
+        assertThat(held).isEqualTo(TestHttp.START.plus(Duration.ofDays(1)));
+        ticker.advanceReal(Duration.ofSeconds(7)); // a stalled pipeline: eight simulated days if it ran
+        assertThat(clock.instant()).isEqualTo(held);
+        clock.hold(); // no effect on a held clock
+        clock.advance(Duration.ofHours(1)); // jumps still count while held
+        clock.release();
+        ticker.advanceReal(Duration.ofMillis(864));
+        assertThat(clock.instant()).isEqualTo(TestHttp.START.plus(Duration.ofDays(2)).plus(Duration.ofHours(1)));
+        assertThat(clock.realElapsed()).isEqualTo(Duration.ofMillis(864 * 2 + 7000));
+    }
+
+    @Test
     void aHeldClockStaysAtItsStartUntilReleased() {
         TestHttp.ManualTicker ticker = new TestHttp.ManualTicker();
         SimClock clock = new SimClock(TestHttp.START, 100_000, ticker.nanos::get, true);

@@ -1,6 +1,6 @@
 package dev.certflow.simulator;
 
-import dev.certflow.runtime.cli.Lifecycle;
+import dev.certflow.runtime.service.Lifecycle;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -65,7 +65,7 @@ class SimulateCommandTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(out).containsPattern("RENEWAL_STOPS smoxy/smoxy-acme/org-1/[0-9a-f-]+: RENEWAL_OVERDUE FIRING \\+32d, "
                 + "EXPIRING 7d FIRING \\+53d, EXPIRING 7d RESOLVED \\+56d, RENEWAL_OVERDUE RESOLVED \\+56d");
-        assertThat(out).contains("RENEWED_NOT_DEPLOYED yeastar/pbx-berlin/pbx-berlin/10: RENEWED_NOT_DEPLOYED FIRING +30d12h");
+        assertThat(out).contains("RENEWED_NOT_DEPLOYED yeastar/pbx-berlin/pbx-berlin/10: RENEWED_NOT_DEPLOYED FIRING +31d12h");
         assertThat(out).containsPattern("RENEWED_NOT_DEPLOYED smoxy/smoxy-acme/org-1/[0-9a-f-]+: nothing \\(renewed on schedule\\)");
         assertThat(out).contains("outage: pbx-newyork answers 503 from 2026-12-18T00:00:00Z");
     }
@@ -85,12 +85,12 @@ class SimulateCommandTest {
             assertThat(out).contains("name: " + name + ",");
         }
         assertThat(out).containsPattern("- \\{kind: leegality, name: esign-main, baseUrl: http://127\\.0\\.0\\.1:\\d+/leegality/esign-main, "
-                + "token: \"\\$\\{SIM_ESIGN_MAIN_TOKEN}\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\"}");
+                + "token: \"\\$\\{SIM_ESIGN_MAIN_TOKEN}\", departmentIds: \\[[0-9a-f-]+, [0-9a-f-]+, [0-9a-f-]+], days: 3650, zone: \"Asia/Kolkata\", allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
         assertThat(out).containsPattern("kind: smoxy, name: smoxy-initech, baseUrl: http://127\\.0\\.0\\.1:\\d+, organizationId: \"org-3\", "
-                + "token: \"\\$\\{SIM_SMOXY_INITECH_TOKEN}\", authScheme: \"bearer\", itemsPerPage: 100}");
+                + "token: \"\\$\\{SIM_SMOXY_INITECH_TOKEN}\", authScheme: \"bearer\", itemsPerPage: 100, allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
         assertThat(out).containsPattern("kind: yeastar, name: pbx-berlin, baseUrl: http://127\\.0\\.0\\.1:\\d+/yeastar/pbx-berlin, "
                 + "clientId: \"\\$\\{SIM_PBX_BERLIN_CLIENT_ID}\", clientSecret: \"\\$\\{SIM_PBX_BERLIN_CLIENT_SECRET}\", zone: \"Europe/Berlin\", "
-                + "pageSize: 100, userAgent: \"certflow/0.1\"}");
+                + "pageSize: 100, userAgent: \"certflow/0.1\", allowedNetworks: \\[127\\.0\\.0\\.0/8, ::1/128]}");
         // no credential inline in the YAML; each one is exported once, before it
         String yaml = out.substring(out.indexOf("ingest:\n"));
         assertThat(out).containsPattern("export SIM_PBX_BERLIN_CLIENT_SECRET='\\w{32}'\n").containsPattern("export SIM_ESIGN_MAIN_TOKEN='[^']+'\n");

@@ -3,6 +3,8 @@ package dev.certflow.sink;
 import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.Secret;
+import dev.certflow.runtime.net.NetworkPolicy;
+import dev.certflow.runtime.net.OutboundUrls;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,13 @@ public class ChannelConfig {
     public Secret secret;
     /** Header carrying {@code sha256=<hex HMAC of the body>}. */
     public String signatureHeader = "X-Certflow-Signature";
+    /**
+     * Allow private (RFC 1918, fc00::/7), loopback, link-local and carrier-grade NAT addresses for
+     * this channel (an Alertmanager inside the cluster, for example). Cloud metadata stays refused.
+     */
+    public boolean allowPrivateNetworks = false;
+    /** Networks (CIDR or single addresses) this channel may connect to besides public addresses, for example {@code [10.0.5.0/24]}. */
+    public List<String> allowedNetworks = new ArrayList<>();
     /** Overrides {@code sink.maxAttempts} for this channel (0 = inherit). */
     public int maxAttempts = 0;
     public List<Route> routes = new ArrayList<>();
@@ -81,6 +90,20 @@ public class ChannelConfig {
             }
             case CONSOLE -> { }
         }
+        if (allowedNetworks == null) {
+            allowedNetworks = new ArrayList<>();
+        }
+        for (int i = 0; i < allowedNetworks.size(); i++) {
+            String why = OutboundUrls.networkRefusal(allowedNetworks.get(i));
+            if (why != null) {
+                throw SinkConfig.bad(prefix, tree, "allowedNetworks[" + i + "]", allowedNetworks.get(i), why + " (" + t.id() + " channel '" + name + "')");
+            }
+        }
+        if (t == Type.SLACK) {
+            checkUrl(prefix, tree, "webhookUrl", webhookUrl.reveal(), null); // the URL is the credential: never quoted
+        } else if (t != Type.CONSOLE) {
+            checkUrl(prefix, tree, "url", url, url);
+        }
         if (maxAttempts < 0) {
             throw SinkConfig.bad(prefix, tree, "maxAttempts", maxAttempts, "must be 0 (inherit) or more");
         }
@@ -90,9 +113,21 @@ public class ChannelConfig {
     }
 
     private void requireUrl(String prefix, ConfigTree tree) {
-        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+        if (url == null || url.isBlank()) {
             throw SinkConfig.bad(prefix, tree, "url", url, "an http(s) URL is required for a " + type + " channel");
         }
+    }
+
+    private void checkUrl(String prefix, ConfigTree tree, String key, String value, String shown) {
+        String why = OutboundUrls.refusal(value, networkPolicy());
+        if (why != null) {
+            throw SinkConfig.bad(prefix, tree, key, shown == null ? Secret.MASK : OutboundUrls.safe(shown), why + " (" + type().id() + " channel '" + name + "')");
+        }
+    }
+
+    /** Where this channel may connect ({@link #allowPrivateNetworks}, {@link #allowedNetworks}). */
+    public NetworkPolicy networkPolicy() {
+        return NetworkPolicy.of(allowPrivateNetworks, allowedNetworks);
     }
 
     /** Whether this channel takes the alert. */

@@ -8,11 +8,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The sink, embeddable: the PostgreSQL views (migrated, then kept current by the
  * {@link ViewWriter}) and the alert delivery to the configured channels. {@link #close()} stops
- * both and the database pool (and the embedded PostgreSQL if one was started).
+ * both and the database pool.
  */
 public final class Sink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sink.class);
@@ -64,6 +65,13 @@ public final class Sink implements AutoCloseable {
     /** False once a worker died. */
     public boolean isHealthy() {
         return (views == null || views.isHealthy()) && (delivery == null || delivery.isHealthy());
+    }
+
+    /** Completes once every consumer the sink runs (views, delivery) holds its partitions. */
+    public CompletableFuture<Void> assigned() {
+        return CompletableFuture.allOf(
+                views == null ? CompletableFuture.completedFuture(null) : views.assigned(),
+                delivery == null ? CompletableFuture.completedFuture(null) : delivery.assigned());
     }
 
     public SinkDatabase database() {

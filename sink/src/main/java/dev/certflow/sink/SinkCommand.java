@@ -1,7 +1,7 @@
 package dev.certflow.sink;
 
-import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.ServiceRunner;
+import dev.certflow.runtime.service.ConfigOptions;
+import dev.certflow.runtime.service.ServiceRunner;
 import dev.certflow.schemas.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

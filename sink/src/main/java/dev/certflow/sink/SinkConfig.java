@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * <pre>
  * sink:
- *   jdbcUrl: jdbc:postgresql://db:5432/certflow   # required by certflow sink; certflow local embeds one without it
+ *   jdbcUrl: jdbc:postgresql://db:5432/certflow   # required by certflow sink; certflow local starts an embedded one without it
  *   user: certflow
  *   password: ${CERTFLOW_DB_PASSWORD}
  *   channels:
@@ -28,15 +28,12 @@ import java.util.Set;
  * </pre>
  */
 public class SinkConfig implements Validated {
-    /** The {@link #jdbcUrl} that starts a throwaway embedded PostgreSQL: the one-JVM mode ({@code certflow local}) only. */
-    public static final String EMBEDDED = "embedded";
+    private static final String POSTGRESQL_URL = "jdbc:postgresql:";
 
-    /** JDBC URL of the views database; required by {@code certflow sink}; {@code certflow local} uses {@link #EMBEDDED} without one. */
+    /** JDBC URL of the views database; required by {@code certflow sink}; without one {@code certflow local} starts an embedded PostgreSQL. */
     public String jdbcUrl;
     public String user = "postgres";
     public Secret password;
-    /** Port of the embedded PostgreSQL (0 = a free one); used only with {@code jdbcUrl: embedded}. */
-    public int embeddedPostgresPort = 0;
     public int poolSize = 4;
     /** Base consumer group; the view writer uses {@code <topicPrefix><groupId>-views}, delivery {@code -delivery}. */
     public String groupId = "certflow-sink";
@@ -68,9 +65,6 @@ public class SinkConfig implements Validated {
         positive(prefix, tree, "batchSize", batchSize);
         positive(prefix, tree, "maxAttempts", maxAttempts);
         positive(prefix, tree, "maxInFlight", maxInFlight);
-        if (embeddedPostgresPort < 0 || embeddedPostgresPort > 65535) {
-            throw bad(prefix, tree, "embeddedPostgresPort", embeddedPostgresPort, "must be 0 to 65535");
-        }
         if (groupId == null || groupId.isBlank()) {
             throw new ConfigException("missing required configuration key '" + prefix + "groupId'");
         }
@@ -101,6 +95,7 @@ public class SinkConfig implements Validated {
     /**
      * What {@code certflow sink} needs besides {@link #validate}: a real database. A throwaway
      * embedded one would lose the views at every restart, so only {@code certflow local} starts one.
+     * A URL that is not PostgreSQL's is refused showing only its scheme: the rest may carry a password.
      */
     public void requireDatabase(String prefix, ConfigTree tree) {
         if (jdbcUrl == null || jdbcUrl.isBlank()) {
@@ -108,9 +103,11 @@ public class SinkConfig implements Validated {
                     + ": the JDBC URL of the views database, for example jdbc:postgresql://db:5432/certflow"
                     + " (only certflow local starts an embedded PostgreSQL)");
         }
-        if (EMBEDDED.equals(jdbcUrl)) {
-            throw bad(prefix, tree, "jdbcUrl", jdbcUrl, "an embedded PostgreSQL is for certflow local only; "
-                    + "certflow sink needs the JDBC URL of a real database, for example jdbc:postgresql://db:5432/certflow");
+        if (!jdbcUrl.startsWith(POSTGRESQL_URL)) {
+            String scheme = jdbcUrl.startsWith("jdbc:") ? "jdbc:" + jdbcUrl.substring(5).split(":", 2)[0] : jdbcUrl.split(":", 2)[0];
+            throw bad(prefix, tree, "jdbcUrl", scheme.length() < jdbcUrl.length() ? scheme + ":..." : scheme,
+                    "not a PostgreSQL JDBC URL; certflow sink needs a real database, for example jdbc:postgresql://db:5432/certflow "
+                            + "(only certflow local starts an embedded PostgreSQL, when no URL is configured)");
         }
     }
 

@@ -3,7 +3,6 @@ package dev.certflow.sink;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.runtime.config.ConfigException;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -12,55 +11,37 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 
 /**
- * The views database: a pooled connection to the configured PostgreSQL (or an embedded one for
- * {@code jdbcUrl: embedded}, which only {@code certflow local} sets), migrated with Flyway before
- * anything reads or writes it.
+ * The views database: a pooled connection to the configured PostgreSQL ({@code certflow local}
+ * hands it the URL of the embedded one it started), migrated with Flyway before anything reads or
+ * writes it.
  */
 public final class SinkDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkDatabase.class);
 
     private final HikariDataSource dataSource;
-    private final EmbeddedPostgresServer embedded;
     private final String jdbcUrl;
 
-    private SinkDatabase(HikariDataSource dataSource, EmbeddedPostgresServer embedded, String jdbcUrl) {
+    private SinkDatabase(HikariDataSource dataSource, String jdbcUrl) {
         this.dataSource = dataSource;
-        this.embedded = embedded;
         this.jdbcUrl = jdbcUrl;
     }
 
     /**
-     * Connects (starting an embedded PostgreSQL for {@link SinkConfig#EMBEDDED}) and migrates.
+     * Connects and migrates.
      *
-     * @throws ConfigException without a JDBC URL, before anything starts
+     * @throws ConfigException without a PostgreSQL JDBC URL, before anything connects
      */
     public static SinkDatabase open(SinkConfig config) {
-        EmbeddedPostgresServer embedded = null;
-        String url = config.jdbcUrl;
-        String user = config.user;
+        config.requireDatabase("sink.", null);
         String password = config.password == null ? null : config.password.reveal();
-        if (url == null || url.isBlank()) {
-            config.requireDatabase("sink.", null);
-        }
-        if (SinkConfig.EMBEDDED.equals(url)) {
-            embedded = EmbeddedPostgresServer.start(config.embeddedPostgresPort);
-            url = embedded.jdbcUrl("postgres");
-            user = EmbeddedPostgresServer.USER;
-            password = EmbeddedPostgresServer.PASSWORD;
-            // printed on purpose: analysts need these to psql in (no secret: the embedded server's fixed credentials)
-            System.out.println("certflow sink: embedded PostgreSQL at " + url + " (user " + user + ", password " + password + ")");
-            System.out.println("certflow sink: connect with: " + embedded.psqlCommand("postgres"));
-        }
+        HikariDataSource ds = dataSource(config.jdbcUrl, config.user, password, config.poolSize);
         try {
-            HikariDataSource ds = dataSource(url, user, password, config.poolSize);
             migrate(ds);
-            return new SinkDatabase(ds, embedded, url);
         } catch (RuntimeException e) {
-            if (embedded != null) {
-                embedded.close();
-            }
+            ds.close();
             throw e;
         }
+        return new SinkDatabase(ds, config.jdbcUrl);
     }
 
     /** A pool on the given database; batched inserts are rewritten into multi-row statements by the driver. */
@@ -106,8 +87,5 @@ public final class SinkDatabase implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
-        if (embedded != null) {
-            embedded.close();
-        }
     }
 }

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
+import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
 
 import java.sql.PreparedStatement;
@@ -75,10 +77,11 @@ public final class ViewTables {
             });
 
     private static final String EXP_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, name, common_name, cert_type, not_after, "
-            + "days_left, bucket, threshold_days, evaluated_at, updated_at";
+            + "days_left, bucket, threshold_days, evaluated_at, renewal_status, expected_renewal_at, renewal_overdue_at, renewal_policy, "
+            + "replaced_by, updated_at";
 
     public static final Table<ExpiringCertificate> EXPIRING = new Table<>("expiring_certificates",
-            "INSERT INTO expiring_certificates (" + EXP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+            "INSERT INTO expiring_certificates (" + EXP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
                     + "ON CONFLICT (cert_key) DO UPDATE SET " + updateAll(EXP_COLUMNS),
             null,
             "DELETE FROM expiring_certificates WHERE cert_key = ?",
@@ -96,7 +99,69 @@ public final class ViewTables {
                 } else {
                     ps.setInt(i++, e.getThresholdDays());
                 }
-                ps.setObject(i, ts(e.getEvaluatedAt()));
+                ps.setObject(i++, ts(e.getEvaluatedAt()));
+                ps.setString(i++, e.getRenewalStatus().name());
+                ps.setObject(i++, ts(e.getExpectedRenewalAt()));
+                ps.setObject(i++, ts(e.getRenewalOverdueAt()));
+                ps.setString(i++, e.getRenewalPolicy());
+                ps.setString(i, e.getReplacedBy());
+            });
+
+    private static final String RENEWAL_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, not_after, renewal_status, renewal_mode, "
+            + "expected_renewal_at, renewal_overdue_at, renewal_policy, replaced_by, issued_at, last_renewed_at, last_renewal_of_not_after, "
+            + "last_renewal_expected_at, evaluated_at, updated_at";
+
+    /** Every certificate's renewal state; the trigger on the table keeps {@code renewal_history} in the same transaction. */
+    public static final Table<CertificateRenewal> RENEWALS = new Table<>("certificate_renewals",
+            "INSERT INTO certificate_renewals (" + RENEWAL_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+                    + "ON CONFLICT (cert_key) DO UPDATE SET " + updateAll(RENEWAL_COLUMNS),
+            null,
+            "DELETE FROM certificate_renewals WHERE cert_key = ?",
+            (ps, key, r, t, p, o) -> {
+                int i = bindKey(ps, 1, key, r.getCertificateKey());
+                ps.setObject(i++, ts(r.getNotAfter()));
+                ps.setString(i++, r.getRenewalStatus().name());
+                ps.setString(i++, r.getRenewalMode());
+                ps.setObject(i++, ts(r.getExpectedRenewalAt()));
+                ps.setObject(i++, ts(r.getRenewalOverdueAt()));
+                ps.setString(i++, r.getRenewalPolicy());
+                ps.setString(i++, r.getReplacedBy());
+                ps.setObject(i++, ts(r.getIssuedAt()));
+                ps.setObject(i++, ts(r.getLastRenewedAt()));
+                ps.setObject(i++, ts(r.getLastRenewalOfNotAfter()));
+                ps.setObject(i++, ts(r.getLastRenewalExpectedAt()));
+                ps.setObject(i, ts(r.getEvaluatedAt()));
+            });
+
+    private static final String ATTEMPT_COLUMNS = "cert_key, attempt_id, source_kind, source_name, tenant, source_id, attempt_type, status, "
+            + "status_raw, started_at, finished_at, attempted_at, error_code, error_message, sans_snapshot, issued_not_after, observed_at, updated_at";
+
+    /** Keyed (certificate, attempt id): an attempt seen again (RUNNING, then SUCCEEDED) updates its row. */
+    public static final Table<RenewalAttempt> ATTEMPTS = new Table<>("renewal_attempts",
+            "INSERT INTO renewal_attempts (" + ATTEMPT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+                    + "ON CONFLICT (cert_key, attempt_id) DO UPDATE SET " + updateAll(ATTEMPT_COLUMNS, 2),
+            null,
+            null,
+            (ps, key, a, t, p, o) -> {
+                CertificateKey k = a.getCertificateKey();
+                int i = 1;
+                ps.setString(i++, key != null ? key : dev.certflow.schemas.CertificateKeys.format(k));
+                ps.setString(i++, a.getAttemptId());
+                ps.setString(i++, k.getSourceKind().name());
+                ps.setString(i++, k.getSourceName());
+                ps.setString(i++, k.getTenant());
+                ps.setString(i++, k.getSourceId());
+                ps.setString(i++, a.getAttemptType());
+                ps.setString(i++, a.getStatus().name());
+                ps.setString(i++, a.getStatusRaw());
+                ps.setObject(i++, ts(a.getStartedAt()));
+                ps.setObject(i++, ts(a.getFinishedAt()));
+                ps.setObject(i++, ts(a.getFinishedAt() != null ? a.getFinishedAt() : a.getStartedAt() != null ? a.getStartedAt() : a.getObservedAt()));
+                ps.setString(i++, a.getErrorCode());
+                ps.setString(i++, a.getErrorMessage());
+                ps.setArray(i++, ps.getConnection().createArrayOf("text", a.getSansSnapshot().toArray()));
+                ps.setObject(i++, ts(a.getIssuedNotAfter()));
+                ps.setObject(i, ts(a.getObservedAt()));
             });
 
     private static final String FAILED_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, common_name, consecutive_failures, "
@@ -195,9 +260,14 @@ public final class ViewTables {
     }
 
     private static String updateAll(String columns) {
+        return updateAll(columns, 1);
+    }
+
+    /** {@code col = EXCLUDED.col} for every column after the first {@code keyColumns} (the key). */
+    private static String updateAll(String columns, int keyColumns) {
         StringBuilder sb = new StringBuilder();
         String[] cols = columns.split(",\\s*");
-        for (int i = 1; i < cols.length; i++) { // the first column is the key
+        for (int i = keyColumns; i < cols.length; i++) {
             if (sb.length() > 0) {
                 sb.append(", ");
             }

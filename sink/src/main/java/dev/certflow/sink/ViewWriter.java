@@ -35,8 +35,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Keeps the PostgreSQL views up to date, exactly once: each poll's records are written in one
@@ -70,9 +72,15 @@ public final class ViewWriter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    private final CompletableFuture<Void> assigned = new CompletableFuture<>();
 
-    /** One input topic: its deserializer, its table and whether it is a compacted (keyed) table. */
-    private record Source<V>(String topic, Deserializer<V> deserializer, ViewTables.Table<V> table, boolean compacted) {
+    /**
+     * One input topic: its deserializer, its table, whether it is a compacted (keyed) table, and for an
+     * event topic whose rows have their own identity (attempts: certificate and attempt id), that identity
+     * (null: every record is a row of its own).
+     */
+    private record Source<V>(String topic, Deserializer<V> deserializer, ViewTables.Table<V> table, boolean compacted,
+                             Function<ConsumerRecord<String, V>, String> rowId) {
     }
 
     public ViewWriter(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults) {
@@ -87,6 +95,10 @@ public final class ViewWriter implements AutoCloseable {
         add(topics.certificatesExpiring(), ViewTables.EXPIRING, true);
         add(topics.renewalsFailed(), ViewTables.FAILED, true);
         add(topics.sourceStatus(), ViewTables.SOURCE_STATUS, true);
+        add(topics.certificateRenewals(), ViewTables.RENEWALS, true);
+        sources.put(topics.renewalAttempts().name(), new Source<>(topics.renewalAttempts().name(),
+                topics.renewalAttempts().valueSerde().deserializer(), ViewTables.ATTEMPTS, false,
+                r -> r.key() + '\n' + r.value().getAttemptId()));
         add(topics.certificateAlerts(), ViewTables.ALERT_HISTORY, false);
         this.dlqTopic = topics.deadLetters().name();
         for (Source<?> s : sources.values()) {
@@ -102,7 +114,7 @@ public final class ViewWriter implements AutoCloseable {
     }
 
     private <V> void add(Topics.Topic<String, V> topic, ViewTables.Table<V> table, boolean compacted) {
-        sources.put(topic.name(), new Source<>(topic.name(), topic.valueSerde().deserializer(), table, compacted));
+        sources.put(topic.name(), new Source<>(topic.name(), topic.valueSerde().deserializer(), table, compacted, null));
     }
 
     public ViewWriter start() {
@@ -118,6 +130,11 @@ public final class ViewWriter implements AutoCloseable {
     /** False once the writer died (a fatal error); {@code /health} reports it. */
     public boolean isHealthy() {
         return !failed;
+    }
+
+    /** Completes once the consumer first holds partitions (positioned at the stored offsets). */
+    public CompletableFuture<Void> assigned() {
+        return assigned;
     }
 
     public boolean isAlive() {
@@ -140,6 +157,9 @@ public final class ViewWriter implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     seekToStored(c, partitions);
+                    if (!partitions.isEmpty()) {
+                        assigned.complete(null);
+                    }
                 }
             });
             while (running) {
@@ -298,6 +318,16 @@ public final class ViewWriter implements AutoCloseable {
                 continue;
             }
             upserts.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), value));
+        }
+        if (source.rowId() != null) {
+            // one statement per row: a batch rewritten into one multi-row upsert must not touch a row twice
+            Map<String, ConsumerRecord<String, V>> last = new LinkedHashMap<>();
+            for (ConsumerRecord<String, V> r : upserts) {
+                String id = source.rowId().apply(r);
+                last.remove(id);
+                last.put(id, r);
+            }
+            upserts = new ArrayList<>(last.values());
         }
         int done = 0;
         if (!upserts.isEmpty()) {

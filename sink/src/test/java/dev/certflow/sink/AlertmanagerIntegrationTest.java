@@ -125,6 +125,7 @@ class AlertmanagerIntegrationTest {
         am.name = "am";
         am.type = "alertmanager";
         am.url = amUrl;
+        am.allowedNetworks = java.util.List.of("127.0.0.0/8");
         config.channels.add(am);
         config.validate("sink.", null);
 

@@ -3,13 +3,17 @@ package dev.certflow.sink;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.AlertStatus;
+import dev.certflow.events.AttemptStatus;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.CertificateType;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IssuanceMethod;
 import dev.certflow.events.PollOutcome;
+import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.RenewalStatus;
 import dev.certflow.events.Severity;
 import dev.certflow.events.SourceKind;
 import dev.certflow.events.SourceStatus;
@@ -27,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Test records and small JDBC helpers. */
-final class Fixtures {
+public final class Fixtures {
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
     static {
@@ -58,6 +62,20 @@ final class Fixtures {
                 .setEvaluatedAt(NOW).build();
     }
 
+    /** The renewal state of {@code c}: an auto-renewed certificate expected to be renewed at {@code expected}, overdue two days later. */
+    static CertificateRenewal renewal(Certificate c, RenewalStatus status, Instant expected) {
+        return CertificateRenewal.newBuilder().setCertificateKey(c.getKey()).setNotAfter(c.getNotAfter()).setRenewalStatus(status)
+                .setRenewalMode("auto").setExpectedRenewalAt(expected).setRenewalOverdueAt(expected.plus(Duration.ofDays(2)))
+                .setRenewalPolicy("auto-lifetime-1/3").setEvaluatedAt(NOW).build();
+    }
+
+    static RenewalAttempt attempt(Certificate c, String id, AttemptStatus status, String errorCode) {
+        return RenewalAttempt.newBuilder().setAttemptId(id).setCertificateKey(c.getKey()).setAttemptType("acme_renew").setStatus(status)
+                .setStatusRaw(status.name().toLowerCase()).setStartedAt(NOW.minusSeconds(60)).setFinishedAt(status == AttemptStatus.RUNNING ? null : NOW)
+                .setErrorCode(errorCode).setSansSnapshot(c.getSans()).setIssuedNotAfter(status == AttemptStatus.SUCCEEDED ? NOW.plus(Duration.ofDays(90)) : null)
+                .setObservedAt(NOW).build();
+    }
+
     static FailedRenewal failed(Certificate c, String code) {
         return FailedRenewal.newBuilder().setCertificateKey(c.getKey()).setCertificate(c).setConsecutiveFailures(2)
                 .setFirstFailureAt(NOW.minus(Duration.ofHours(2))).setLastFailureAt(NOW).setLastErrorCode(code)
@@ -70,7 +88,7 @@ final class Fixtures {
                 .setPollFinishedAt(NOW).setOutcome(outcome).setCertificatesSeen(3).build();
     }
 
-    static Alert alert(String id, AlertStatus status, Severity severity) {
+    public static Alert alert(String id, AlertStatus status, Severity severity) {
         Certificate c = certificate("acme", "c-" + id, NOW.plus(Duration.ofDays(5)));
         return Alert.newBuilder().setAlertId(id).setKind(AlertKind.EXPIRING).setStatus(status).setSeverity(severity)
                 .setThreshold("7d").setSummary("Certificate c-" + id + ".example.com expires in 5 days")
@@ -80,14 +98,14 @@ final class Fixtures {
                 .build();
     }
 
-    static long count(DataSource ds, String sql) throws SQLException {
+    public static long count(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    static String string(DataSource ds, String sql) throws SQLException {
+    public static String string(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }

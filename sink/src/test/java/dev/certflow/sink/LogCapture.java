@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Captures every log event (unmasked: the message as the code formatted it) for secret-canary checks. */
-final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    LogCapture() {
+    public LogCapture() {
         setName("capture");
         start();
         root().addAppender(this);
@@ -32,7 +32,7 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
         lines.add(sb.toString());
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.ExecutorService;
  * request and answers from a script: the next scripted statuses first, then the default; it can
  * also answer slowly.
  */
-final class RecordingReceiver implements AutoCloseable {
+public final class RecordingReceiver implements AutoCloseable {
     record Request(String method, String path, Map<String, List<String>> headers, String body) {
         String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
@@ -40,7 +40,7 @@ final class RecordingReceiver implements AutoCloseable {
     private volatile String errorBody = "";
     private volatile Duration delay = Duration.ZERO;
 
-    RecordingReceiver(int defaultStatus) throws IOException {
+    public RecordingReceiver(int defaultStatus) throws IOException {
         this.defaultStatus = defaultStatus;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         server.createContext("/", ex -> {
@@ -74,7 +74,7 @@ final class RecordingReceiver implements AutoCloseable {
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
@@ -85,7 +85,7 @@ final class RecordingReceiver implements AutoCloseable {
         return this;
     }
 
-    RecordingReceiver answering(int status, String body) {
+    public RecordingReceiver answering(int status, String body) {
         this.defaultStatus = status;
         this.errorBody = body;
         return this;
@@ -100,7 +100,7 @@ final class RecordingReceiver implements AutoCloseable {
         return new ArrayList<>(requests);
     }
 
-    int count() {
+    public int count() {
         return requests.size();
     }
 

@@ -50,8 +50,16 @@ class SinkCommandTest {
         assertThat(run(file)).startsWith("ConfigException: missing required configuration key 'sink.jdbcUrl'")
                 .contains("only certflow local").doesNotContain("password");
 
+        // what certflow local once set for itself: the sink never starts a database
         Path embedded = Files.writeString(dir.resolve("embedded.yaml"), UNREACHABLE_KAFKA + "sink:\n  jdbcUrl: embedded\n");
         assertThat(run(embedded)).startsWith("ConfigException: bad value 'embedded' for configuration key 'sink.jdbcUrl' (from file " + embedded + ")")
-                .contains("certflow local only");
+                .contains("not a PostgreSQL JDBC URL").contains("only certflow local");
+    }
+
+    @Test
+    void aJdbcUrlOfAnotherDatabaseIsRefusedShowingOnlyItsScheme(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("mysql.yaml"), UNREACHABLE_KAFKA + "sink:\n  jdbcUrl: \"jdbc:mysql://db:3306/views?password=hunter2\"\n");
+        assertThat(run(file)).startsWith("ConfigException: bad value 'jdbc:mysql:...' for configuration key 'sink.jdbcUrl' (from file " + file + ")")
+                .contains("not a PostgreSQL JDBC URL").doesNotContain("hunter2").doesNotContain("3306");
     }
 }

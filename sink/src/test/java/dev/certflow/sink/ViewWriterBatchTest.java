@@ -2,7 +2,11 @@ package dev.certflow.sink;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.AttemptStatus;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
+import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.RenewalStatus;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.schemas.Topics;
 import dev.certflow.testkit.TestKafka;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,5 +94,63 @@ class ViewWriterBatchTest {
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM certificates")).isEqualTo(1);
         assertThat(registry.get("certflow.sink.view.rows.deleted").tag("table", "certificates").counter().count()).isEqualTo(1.0);
         assertThat(writer.storedOffsets()).containsEntry(new TopicPartition(certs, 0), 16L);
+    }
+
+    @Test
+    void expiringRowsCarryTheRenewalStateAndEveryCertificateHasItsOwn() throws Exception {
+        Certificate c = Fixtures.certificate("acme", "r", Fixtures.NOW.plus(Duration.ofDays(20)));
+        ExpiringCertificate e = ExpiringCertificate.newBuilder(Fixtures.expiring(c, 20)).setBucket("renewal-overdue").setThresholdDays(null)
+                .setRenewalStatus(RenewalStatus.OVERDUE).setExpectedRenewalAt(Fixtures.NOW.minus(Duration.ofDays(3)))
+                .setRenewalOverdueAt(Fixtures.NOW.minus(Duration.ofDays(1))).setRenewalPolicy("auto-lifetime-1/3").build();
+        String exp = topics.certificatesExpiring().name();
+        write(exp, 0, List.of(record(exp, 0, 0, Fixtures.key(c), topics.certificatesExpiring().valueSerde().serializer().serialize(exp, e))));
+        assertThat(Fixtures.string(ds, "SELECT renewal_status || ' ' || renewal_policy || ' ' || expected_renewal_at || ' ' || renewal_overdue_at "
+                + "FROM expiring_certificates")).isEqualTo("OVERDUE auto-lifetime-1/3 2026-11-19 10:00:00+00 2026-11-21 10:00:00+00");
+
+        // the renewal state of a certificate in no table, its renewal (the trigger keeps the history), then its removal
+        String ren = topics.certificateRenewals().name();
+        var ser = topics.certificateRenewals().valueSerde().serializer();
+        Certificate quiet = Fixtures.certificate("globex", "q", Fixtures.NOW.plus(Duration.ofDays(60)));
+        CertificateRenewal scheduled = Fixtures.renewal(quiet, RenewalStatus.SCHEDULED, Fixtures.NOW.plus(Duration.ofDays(30)));
+        Instant renewedNotAfter = Fixtures.NOW.plus(Duration.ofDays(120));
+        CertificateRenewal renewed = CertificateRenewal.newBuilder(Fixtures.renewal(quiet, RenewalStatus.SCHEDULED, renewedNotAfter.minus(Duration.ofDays(30))))
+                .setNotAfter(renewedNotAfter).setLastRenewalOfNotAfter(quiet.getNotAfter())
+                .setLastRenewalExpectedAt(Fixtures.NOW.plus(Duration.ofDays(30))).setLastRenewedAt(Fixtures.NOW.plus(Duration.ofDays(31))).build();
+        write(ren, 2, List.of(record(ren, 2, 0, Fixtures.key(quiet), ser.serialize(ren, scheduled))));
+        assertThat(Fixtures.string(ds, "SELECT renewal_status || ' ' || renewal_mode || ' ' || expected_renewal_at FROM certificate_renewals"))
+                .isEqualTo("SCHEDULED auto 2026-12-22 10:00:00+00");
+        assertThat(Fixtures.count(ds, "SELECT count(*) FROM renewal_history")).isZero();
+        write(ren, 2, List.of(record(ren, 2, 1, Fixtures.key(quiet), ser.serialize(ren, renewed))));
+        write(ren, 2, List.of(record(ren, 2, 2, Fixtures.key(quiet), ser.serialize(ren, renewed)))); // seen again: still one renewal
+        assertThat(Fixtures.string(ds, "SELECT renewed_not_after || ' ' || (renewed_at - expected_at) || ' ' || new_not_after FROM renewal_history"))
+                .isEqualTo("2027-01-21 10:00:00+00 1 day 2027-03-22 10:00:00+00");
+        write(ren, 2, List.of(record(ren, 2, 3, Fixtures.key(quiet), null)));
+        assertThat(Fixtures.count(ds, "SELECT count(*) FROM certificate_renewals")).isZero();
+        assertThat(Fixtures.count(ds, "SELECT count(*) FROM renewal_history")).as("a removed certificate keeps its history").isEqualTo(1);
+    }
+
+    @Test
+    void everyAttemptIsARowAndAnAttemptSeenAgainInOneBatchUpdatesIt() throws Exception {
+        Certificate c = Fixtures.certificate("acme", "a", Fixtures.NOW.plus(Duration.ofDays(20)));
+        String att = topics.renewalAttempts().name();
+        var ser = topics.renewalAttempts().valueSerde().serializer();
+        RenewalAttempt running = Fixtures.attempt(c, "at-1", AttemptStatus.RUNNING, null);
+        RenewalAttempt failed = Fixtures.attempt(c, "at-1", AttemptStatus.FAILED, "acme_error");
+        RenewalAttempt second = Fixtures.attempt(c, "at-2", AttemptStatus.SUCCEEDED, null);
+        // one key (the certificate), three records, two attempts: both kept, the first in its last state
+        write(att, 1, List.of(record(att, 1, 0, Fixtures.key(c), ser.serialize(att, running)),
+                record(att, 1, 1, Fixtures.key(c), ser.serialize(att, failed)),
+                record(att, 1, 2, Fixtures.key(c), ser.serialize(att, second))));
+        assertThat(Fixtures.string(ds, "SELECT string_agg(attempt_id || ' ' || status || ' ' || coalesce(error_code, '-'), ', ' ORDER BY attempt_id) "
+                + "FROM renewal_attempts")).isEqualTo("at-1 FAILED acme_error, at-2 SUCCEEDED -");
+        assertThat(writer.storedOffsets()).containsEntry(new TopicPartition(att, 1), 3L);
+    }
+
+    private void write(String topic, int partition, List<ConsumerRecord<String, byte[]>> records) throws Exception {
+        writer.write(new ConsumerRecords<>(Map.of(new TopicPartition(topic, partition), records), Map.of()), null);
+    }
+
+    private static ConsumerRecord<String, byte[]> record(String topic, int partition, long offset, String key, byte[] value) {
+        return new ConsumerRecord<>(topic, partition, offset, key, value);
     }
 }

@@ -4,6 +4,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateName;
 import dev.certflow.events.CertificateNameMatch;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
@@ -16,12 +17,15 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.function.LongSupplier;
+
 /**
  * The certflow topology (Processor API, every node and store named from {@link Names}).
  *
  * <pre>
  * certificates ─────────────> certificate-processor ──┬─> certificates-expiring
- *                                  │ (+ expiry tick)  ├─> renewals-failed (tombstones on removal)
+ *                                  │ (+ expiry tick)  ├─> certificate-renewals (every certificate's renewal state)
+ *                                  │                  ├─> renewals-failed (tombstones on removal)
  * renewal-attempts ─────────> renewal-processor ──────┼─> certificate-alerts
  * certificate-name-matches ─> name-match-processor ───┴─> certificate-names (keyed by parent domain)
  * certificate-names ────────> name-index-processor ─────> certificate-name-matches (keyed by certificate key)
@@ -39,16 +43,26 @@ public final class CertflowTopology {
     }
 
     public static Topology buildTopology(Topics topics, StreamsSettings settings, CertflowMetrics metrics) {
+        return buildTopology(topics, settings, metrics, null);
+    }
+
+    /**
+     * @param clock "now" of every evaluation in epoch milliseconds (a simulator's clock), or null for Kafka
+     *              Streams' own wall clock, which also times punctuation, commits and timeouts
+     */
+    public static Topology buildTopology(Topics topics, StreamsSettings settings, CertflowMetrics metrics, LongSupplier clock) {
         Topics.Topic<String, Certificate> certificates = topics.certificates();
         Topics.Topic<String, RenewalAttempt> attempts = topics.renewalAttempts();
         Topics.Topic<String, SourceStatus> sourceStatus = topics.sourceStatus();
         Topics.Topic<String, ExpiringCertificate> expiring = topics.certificatesExpiring();
         Topics.Topic<String, FailedRenewal> failed = topics.renewalsFailed();
+        Topics.Topic<String, CertificateRenewal> renewals = topics.certificateRenewals();
         Topics.Topic<String, Alert> alerts = topics.certificateAlerts();
         Topics.Topic<String, CertificateName> names = topics.certificateNames();
         Topics.Topic<String, CertificateNameMatch> matches = topics.certificateNameMatches();
         Serde<String> str = Serdes.String();
-        CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics);
+        CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics,
+                clock);
 
         Topology t = new Topology();
         t.addSource(Names.CERTIFICATES_SOURCE, str.deserializer(), certificates.valueSerde().deserializer(), certificates.name());
@@ -65,7 +79,7 @@ public final class CertflowTopology {
         t.addProcessor(rp, () -> new RenewalProcessor(lifecycle), Names.RENEWAL_ATTEMPTS_SOURCE);
         t.addProcessor(mp, () -> new MatchProcessor(lifecycle), Names.MATCHES_SOURCE);
         t.addProcessor(np, NameIndexProcessor::new, Names.NAMES_SOURCE);
-        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics), Names.SOURCE_STATUS_SOURCE);
+        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics, clock), Names.SOURCE_STATUS_SOURCE);
 
         // every processor of a certificate's task evaluates it (CertificateLifecycle), so all three reach its stores
         String[] task = {cp, rp, mp};
@@ -86,6 +100,7 @@ public final class CertflowTopology {
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.FLEET_COUNTS_STORE), Serdes.Bytes(), Serdes.Long())
                 .withCachingEnabled(), task);
         t.addStateStore(store(Names.HISTORY_STORE, str, new JsonSerde<>(CertificateHistory.Events.class)), task);
+        t.addStateStore(store(Names.RENEWAL_ROW_STORE, str, avro(CertificateRenewal.class, topics)), task);
         t.addStateStore(store(Names.NAME_INDEX_STORE, str, avro(CertificateName.class, topics)), np);
         t.addStateStore(store(Names.NAME_RESULT_STORE, str, avro(CertificateNameMatch.class, topics)), np);
         t.addStateStore(store(Names.SOURCE_STATE_STORE, str, new JsonSerde<>(SourceState.class)), Names.SOURCE_STATUS_PROCESSOR);
@@ -93,6 +108,7 @@ public final class CertflowTopology {
         t.addStateStore(store(Names.SOURCE_POLL_STORE, str, avro(SourceStatus.class, topics)), Names.SOURCE_STATUS_PROCESSOR);
 
         t.addSink(Names.EXPIRING_SINK, expiring.name(), str.serializer(), expiring.valueSerde().serializer(), task);
+        t.addSink(Names.RENEWALS_SINK, renewals.name(), str.serializer(), renewals.valueSerde().serializer(), task);
         t.addSink(Names.FAILED_SINK, failed.name(), str.serializer(), failed.valueSerde().serializer(), cp, rp);
         t.addSink(Names.CERTIFICATE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), task);
         t.addSink(Names.NAMES_SINK, names.name(), str.serializer(), names.valueSerde().serializer(), task);

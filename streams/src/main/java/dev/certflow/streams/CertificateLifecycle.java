@@ -4,6 +4,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateName;
 import dev.certflow.events.CertificateNameMatch;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.RenewalStatus;
 import dev.certflow.schemas.CertificateKeys;
@@ -13,7 +14,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * One certificate's state at an instant, and what follows from it: its expiring-table row, its
@@ -22,10 +25,19 @@ import java.util.Objects;
  * certificate, an attempt, a name match and the tick all end in {@link #evaluate}).
  */
 final class CertificateLifecycle {
-    /** What every processor of a certificate's task needs to open its lifecycle in {@code init}. */
-    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
+    /**
+     * What every processor of a certificate's task needs to open its lifecycle in {@code init}.
+     *
+     * @param clock "now" in epoch milliseconds, or null for Kafka Streams' own wall clock (the punctuator's)
+     */
+    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics, LongSupplier clock) {
         CertificateLifecycle open(ProcessorContext<String, Object> ctx) {
             return new CertificateLifecycle(ctx, rules, policy, metrics);
+        }
+
+        /** The instant a record or a tick is evaluated at. */
+        long now(ProcessorContext<?, ?> ctx) {
+            return clock == null ? ctx.currentSystemTimeMs() : clock.getAsLong();
         }
     }
 
@@ -41,6 +53,7 @@ final class CertificateLifecycle {
     private final KeyValueStore<String, dev.certflow.events.FailedRenewal> failed;
     private final FleetIndex fleet;
     private final CertificateHistory history;
+    private final KeyValueStore<String, CertificateRenewal> renewals;
 
     CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
         this.ctx = ctx;
@@ -58,6 +71,7 @@ final class CertificateLifecycle {
         this.matches = ctx.getStateStore(Names.MATCH_STORE);
         this.expiring = ctx.getStateStore(Names.EXPIRING_STORE);
         this.failed = ctx.getStateStore(Names.FAILED_STORE);
+        this.renewals = ctx.getStateStore(Names.RENEWAL_ROW_STORE);
     }
 
     FleetIndex fleet() {
@@ -96,10 +110,12 @@ final class CertificateLifecycle {
         String renewedReason = !policy.enabled() ? "renewal policy disabled"
                 : known ? "renewed, expiry " + c.getNotAfter() : "expiry no longer known";
         CertificateNameMatch m = null;
+        Generation g = null;
         boolean superseded = false;
         if (policy.enabled() && known) {
             m = matches.get(key);
-            RenewalPolicy.Assessment a = policy.assess(c, generations.get(key), m, now);
+            g = generations.get(key);
+            RenewalPolicy.Assessment a = policy.assess(c, g, m, now);
             plan = a.plan();
             status = a.status();
             replacedBy = a.replacedBy();
@@ -114,9 +130,13 @@ final class CertificateLifecycle {
             next = Math.min(next, after(now, plan.overdueAt()));
             if (m != null && m.getNewerHolder() != null) {
                 next = Math.min(next, after(now, m.getNewerHolderNotAfter().toEpochMilli()));
+                next = Math.min(next, after(now, deployGraceEnds(m)));
             }
         }
         updateRow(key, c, bucket, status, plan, replacedBy, now);
+        if (policy.enabled()) {
+            publishRenewal(key, c, status, plan, replacedBy, known ? g : generations.get(key), now);
+        }
 
         String expirySlot = Alerts.slot(AlertKinds.EXPIRY_SLOT, key);
         if (bucket != null) {
@@ -140,7 +160,7 @@ final class CertificateLifecycle {
         boolean inWindow = status == RenewalStatus.DUE || status == RenewalStatus.OVERDUE;
         if (plan != null && plan.mode() == RenewalPolicy.Mode.MANUAL && inWindow && m != null && m.getNewerHolder() != null) {
             long holderNotAfter = m.getNewerHolderNotAfter().toEpochMilli();
-            if (holderNotAfter > c.getNotAfter().toEpochMilli() && holderNotAfter > now) {
+            if (holderNotAfter > c.getNotAfter().toEpochMilli() && holderNotAfter > now && now >= deployGraceEnds(m)) {
                 alerts.fire(ctx, slot, AlertKinds.renewedNotDeployed(key, c, m.getNewerHolder(), holderNotAfter, now), now,
                         "a newer certificate for the same names appeared");
                 return;
@@ -153,6 +173,12 @@ final class CertificateLifecycle {
             alerts.resolve(ctx, slot, now, updated ? "holder updated, expiry now " + c.getNotAfter()
                     : status == RenewalStatus.RENEWED ? "holder renewed" : "no newer certificate for the same names elsewhere any more");
         }
+    }
+
+    /** When the newer holder has been held long enough for a copy not updated since to count as not deployed. */
+    private long deployGraceEnds(CertificateNameMatch m) {
+        long seen = m.getNewerHolderSeenAt() == null ? Long.MIN_VALUE / 2 : m.getNewerHolderSeenAt().toEpochMilli();
+        return seen + policy.deployGrace();
     }
 
     private void updateRow(String key, Certificate c, ExpiryRules.Bucket bucket, RenewalStatus status, RenewalPolicy.Plan plan,
@@ -189,6 +215,58 @@ final class CertificateLifecycle {
                 .build();
         expiring.put(key, next);
         ctx.forward(new Record<>(key, next, now), Names.EXPIRING_SINK);
+    }
+
+    /**
+     * Writes the certificate's renewal state to {@code certificate-renewals} when it changed: every
+     * certificate has one, not only those in the expiring table. The latest renewal is this generation's
+     * own while RENEWED (an attempt issued a later expiry, or a newer certificate superseded it), else the
+     * one that started this generation.
+     */
+    private void publishRenewal(String key, Certificate c, RenewalStatus status, RenewalPolicy.Plan plan, String replacedBy,
+                                Generation g, long now) {
+        CertificateRenewal last = renewals.get(key);
+        Long renewedAt = null;
+        Long renewedOf = null;
+        Long renewedExpected = null;
+        if (status == RenewalStatus.RENEWED) {
+            renewedOf = c.getNotAfter().toEpochMilli();
+            renewedExpected = plan.expectedAt();
+            if (g != null && g.renewalObserved() && replacedBy.equals(g.issuedBy())) {
+                renewedAt = g.issuedAt();
+            } else if (last != null && last.getRenewalStatus() == RenewalStatus.RENEWED && replacedBy.equals(last.getReplacedBy())
+                    && c.getNotAfter().equals(last.getNotAfter()) && last.getLastRenewedAt() != null) {
+                renewedAt = last.getLastRenewedAt().toEpochMilli();
+            } else {
+                renewedAt = now; // superseded: seen now
+            }
+        } else if (g != null && g.renewal() != null) {
+            renewedOf = g.renewal().ofNotAfter();
+            renewedExpected = g.renewal().expectedAt();
+            renewedAt = g.renewal().at();
+        }
+        boolean known = plan != null;
+        CertificateRenewal next = CertificateRenewal.newBuilder()
+                .setCertificateKey(c.getKey())
+                .setNotAfter(known ? c.getNotAfter() : null)
+                .setRenewalStatus(status)
+                .setRenewalMode(known ? plan.mode().name().toLowerCase(Locale.ROOT) : null)
+                .setExpectedRenewalAt(known ? Instant.ofEpochMilli(plan.expectedAt()) : null)
+                .setRenewalOverdueAt(known ? Instant.ofEpochMilli(plan.overdueAt()) : null)
+                .setRenewalPolicy(known ? plan.label() : null)
+                .setReplacedBy(replacedBy)
+                .setIssuedAt(known && g != null && g.startAt() != null ? Instant.ofEpochMilli(g.startAt()) : null)
+                .setLastRenewedAt(renewedAt == null ? null : Instant.ofEpochMilli(renewedAt))
+                .setLastRenewalOfNotAfter(renewedOf == null ? null : Instant.ofEpochMilli(renewedOf))
+                .setLastRenewalExpectedAt(renewedExpected == null ? null : Instant.ofEpochMilli(renewedExpected))
+                .setEvaluatedAt(last == null ? Instant.ofEpochMilli(now) : last.getEvaluatedAt())
+                .build();
+        if (next.equals(last)) {
+            return;
+        }
+        next.setEvaluatedAt(Instant.ofEpochMilli(now));
+        renewals.put(key, next);
+        ctx.forward(new Record<>(key, next, now), Names.RENEWALS_SINK);
     }
 
     private static long after(long now, long boundary) {

@@ -51,7 +51,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         unknown = context.getStateStore(Names.UNKNOWN_EXPIRY_STORE);
         generations = context.getStateStore(Names.GENERATION_STORE);
         failed = context.getStateStore(Names.FAILED_STORE);
-        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
+        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, t -> tick(setup.now(ctx)));
     }
 
     @Override
@@ -60,7 +60,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         if (key == null) {
             throw new IllegalArgumentException("certificates record without a key");
         }
-        long now = ctx.currentSystemTimeMs();
+        long now = setup.now(ctx);
         Certificate c = record.value();
         if (c == null) {
             remove(key, now);
@@ -96,13 +96,17 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         if (setup.policy().enabled()) {
             Generation g = generations.get(key);
             Generation next = Generation.observe(g, c);
-            if (!next.equals(g)) {
-                generations.put(key, next);
-            }
             Long before = notAfter(prev);
             Long after = notAfter(c);
             if (before != null && after != null && after > before) {
+                // a renewal of the same key: when it came against when the previous generation expected it
+                RenewalPolicy.Plan was = setup.policy().plan(prev, g == null ? null : g.startAt(),
+                        g == null ? prev.getObservedAt().toEpochMilli() : g.firstSeenAt());
+                next = next.withRenewal(new Generation.Renewal(before, was.expectedAt(), next.issuedOrSeenAt()));
                 drift(key, prev, c, now);
+            }
+            if (!next.equals(g)) {
+                generations.put(key, next);
             }
         }
         lifecycle.publishNames(key, prev, c, now);
@@ -167,6 +171,11 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         if (failed.get(key) != null) {
             failed.delete(key);
             ctx.forward(new Record<>(key, null, now), Names.FAILED_SINK);
+        }
+        KeyValueStore<String, Object> renewals = ctx.getStateStore(Names.RENEWAL_ROW_STORE);
+        if (renewals.get(key) != null) {
+            renewals.delete(key);
+            ctx.forward(new Record<>(key, null, now), Names.RENEWALS_SINK);
         }
         for (String store : new String[]{Names.RENEWAL_STATE_STORE, Names.GENERATION_STORE, Names.MATCH_STORE}) {
             KeyValueStore<String, Object> s = ctx.getStateStore(store);

@@ -17,9 +17,26 @@ import java.util.Objects;
  * @param issuedNotAfter the expiry a succeeded attempt issued, when later than notAfter (renewal observed)
  * @param issuedAt       that attempt's time
  * @param issuedBy       that attempt's id
+ * @param renewal        the latest renewal seen of this certificate (the one that started this generation or an
+ *                       earlier one), null until one is seen
  */
 record Generation(Long notAfter, long firstSeenAt, Long startAt, String startSource,
-                  Long issuedNotAfter, Long issuedAt, String issuedBy) {
+                  Long issuedNotAfter, Long issuedAt, String issuedBy, Renewal renewal) {
+
+    /**
+     * One renewal seen: the expiry it replaced, when the policy expected it, when it happened.
+     *
+     * @param ofNotAfter the replaced expiry
+     * @param expectedAt the replaced generation's expected renewal point
+     * @param at         the new generation's issuance where known, else when it was first seen
+     */
+    record Renewal(long ofNotAfter, long expectedAt, long at) {
+    }
+
+    /** This generation, recording that it replaced {@code renewal}. */
+    Generation withRenewal(Renewal r) {
+        return new Generation(notAfter, firstSeenAt, startAt, startSource, issuedNotAfter, issuedAt, issuedBy, r);
+    }
 
     /** True when an attempt issued a later expiry than the one the certificate still shows. */
     boolean renewalObserved() {
@@ -27,14 +44,19 @@ record Generation(Long notAfter, long firstSeenAt, Long startAt, String startSou
     }
 
     Generation withStart(Long at, String source) {
-        return new Generation(notAfter, firstSeenAt, at, source, issuedNotAfter, issuedAt, issuedBy);
+        return new Generation(notAfter, firstSeenAt, at, source, issuedNotAfter, issuedAt, issuedBy, renewal);
     }
 
     Generation withIssued(long notAfterIssued, long at, String attemptId) {
-        return new Generation(notAfter, firstSeenAt, startAt, startSource, notAfterIssued, at, attemptId);
+        return new Generation(notAfter, firstSeenAt, startAt, startSource, notAfterIssued, at, attemptId, renewal);
     }
 
-    /** The generation after seeing {@code c}: the same one while notAfter is unchanged, else a new one. */
+    /** When this generation was issued, where that can be told (its {@code startAt}), else when it was first seen. */
+    long issuedOrSeenAt() {
+        return startAt != null ? startAt : firstSeenAt;
+    }
+
+    /** The generation after seeing {@code c}: the same one while notAfter is unchanged, else a new one (keeping the last renewal). */
     static Generation observe(Generation prev, Certificate c) {
         Long notAfter = ExpiryRules.hasKnownExpiry(c) ? c.getNotAfter().toEpochMilli() : null;
         Long start = c.getNotBefore() != null ? (Long) c.getNotBefore().toEpochMilli()
@@ -62,13 +84,14 @@ record Generation(Long notAfter, long firstSeenAt, Long startAt, String startSou
             start = c.getObservedAt().toEpochMilli();
             source = "observed-renewal";
         }
-        return new Generation(notAfter, c.getObservedAt().toEpochMilli(), start, source, issuedNotAfter, issuedAt, issuedBy);
+        return new Generation(notAfter, c.getObservedAt().toEpochMilli(), start, source, issuedNotAfter, issuedAt, issuedBy,
+                prev == null ? null : prev.renewal());
     }
 
     /** The generation after a succeeded attempt that issued {@code issued} at {@code at}. */
     static Generation onIssued(Generation prev, long issued, long at, String attemptId) {
         if (prev == null) {
-            return new Generation(null, at, null, null, issued, at, attemptId);
+            return new Generation(null, at, null, null, issued, at, attemptId, null);
         }
         if (prev.notAfter() != null && issued == prev.notAfter()) {
             return prev.startAt() == null || "observed-renewal".equals(prev.startSource()) ? prev.withStart(at, "attempt") : prev;

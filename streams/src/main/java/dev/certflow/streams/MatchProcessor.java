@@ -8,6 +8,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -47,7 +48,7 @@ final class MatchProcessor implements Processor<String, CertificateNameMatch, St
             throw new IllegalArgumentException("certificate-name-matches record key '" + key + "' differs from field certificateKey '"
                     + CertificateKeys.format(m.getCertificateKey()) + "'");
         }
-        long now = ctx.currentSystemTimeMs();
+        long now = setup.now(ctx);
         Certificate c = certificates.get(key);
         if (c == null || !setup.policy().enabled()) {
             if (matches.get(key) != null) {
@@ -64,6 +65,10 @@ final class MatchProcessor implements Processor<String, CertificateNameMatch, St
                 matches.delete(key);
             }
         } else {
+            // since when this holder has been the newer one: the deploy grace runs from there
+            boolean sameHolder = prev != null && m.getNewerHolder() != null && m.getNewerHolder().equals(prev.getNewerHolder());
+            m = CertificateNameMatch.newBuilder(m).setNewerHolderSeenAt(m.getNewerHolder() == null ? null
+                    : sameHolder && prev.getNewerHolderSeenAt() != null ? prev.getNewerHolderSeenAt() : Instant.ofEpochMilli(now)).build();
             matches.put(key, m);
         }
         if (m.getSupersededBy() != null && (prev == null || !m.getSupersededBy().equals(prev.getSupersededBy()))

@@ -20,6 +20,7 @@ public final class Names {
     public static final String SOURCE_ALERTS_SINK = "source-alerts-sink";
     public static final String NAMES_SINK = "certificate-names-sink";
     public static final String MATCHES_SINK = "certificate-name-matches-sink";
+    public static final String RENEWALS_SINK = "certificate-renewals-sink";
 
     /** Latest {@code Certificate} per certificate key. */
     public static final String CERTIFICATE_STORE = "certificate-store";
@@ -43,6 +44,8 @@ public final class Names {
     public static final String GENERATION_STORE = "certificate-generation-store";
     /** The name index's last conclusion per certificate key (superseded by, newer holder). */
     public static final String MATCH_STORE = "certificate-match-store";
+    /** The last {@code CertificateRenewal} written per certificate key (every certificate, not only the expiring ones). */
+    public static final String RENEWAL_ROW_STORE = "certificate-renewal-store";
     /** The name index: {@code parent|name|certificate key} to the certificate's entry (partitioned by parent domain). */
     public static final String NAME_INDEX_STORE = "name-index-store";
     /** What the name index last sent about each certificate whose primary name it holds. */

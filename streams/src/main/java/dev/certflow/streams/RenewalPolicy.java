@@ -78,6 +78,11 @@ public final class RenewalPolicy {
         return settings.enabled;
     }
 
+    /** {@code renewal.deployGrace} in milliseconds. */
+    long deployGrace() {
+        return settings.deployGrace.toMillis();
+    }
+
     /**
      * The plan for a certificate with a known expiry.
      *

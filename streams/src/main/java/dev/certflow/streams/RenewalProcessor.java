@@ -61,7 +61,7 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
         if (!valueKey.equals(key)) {
             throw new IllegalArgumentException("renewal-attempts record key '" + key + "' differs from field certificateKey '" + valueKey + "'");
         }
-        long now = ctx.currentSystemTimeMs();
+        long now = setup.now(ctx);
         lifecycle.history().attempt(key, a);
         if (setup.policy().enabled() && a.getStatus() == AttemptStatus.SUCCEEDED && a.getIssuedNotAfter() != null) {
             Generation g = generations.get(key);

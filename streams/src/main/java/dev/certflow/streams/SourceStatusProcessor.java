@@ -7,6 +7,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.util.function.LongSupplier;
 
 /**
  * SOURCE_DOWN: fires once after N consecutive FAILED polls of a source, resolves on its next good poll.
@@ -16,14 +17,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class SourceStatusProcessor implements Processor<String, SourceStatus, String, Object> {
     private final int downAfter;
     private final CertflowMetrics metrics;
+    private final LongSupplier clock;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, SourceState> states;
     private KeyValueStore<String, SourceStatus> polls;
     private Alerts alerts;
 
-    SourceStatusProcessor(int downAfter, CertflowMetrics metrics) {
+    /** @param clock "now", or null for Kafka Streams' wall clock */
+    SourceStatusProcessor(int downAfter, CertflowMetrics metrics, LongSupplier clock) {
         this.downAfter = downAfter;
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     @Override
@@ -36,7 +40,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
 
     @Override
     public void process(Record<String, SourceStatus> record) {
-        long now = ctx.currentSystemTimeMs();
+        long now = clock == null ? ctx.currentSystemTimeMs() : clock.getAsLong();
         SourceStatus s = record.value();
         String source = record.key() != null ? record.key() : s == null ? null : s.getSourceName();
         if (source == null) {

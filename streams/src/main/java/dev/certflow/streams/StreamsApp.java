@@ -1,6 +1,7 @@
 package dev.certflow.streams;
 
 import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.kafka.ClockTime;
 import dev.certflow.runtime.ops.OpsServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * The running streams service, embeddable: {@link #start} builds the topology, starts Kafka Streams
@@ -40,6 +43,7 @@ public final class StreamsApp implements AutoCloseable {
     private final Deque<Long> failures = new ArrayDeque<>();
     private final java.util.List<Runnable> onError = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closing;
+    private final CompletableFuture<Void> running = new CompletableFuture<>();
 
     private final CertflowMetrics metrics;
 
@@ -61,11 +65,23 @@ public final class StreamsApp implements AutoCloseable {
      * @param time     the clock of punctuation and "now" (a faster simulator clock, or Time.SYSTEM)
      */
     public static StreamsApp start(KafkaSettings kafka, StreamsSettings settings, MeterRegistry registry, OpsServer ops, Time time) {
+        return start(kafka, settings, registry, ops, time, null);
+    }
+
+    /**
+     * As {@link #start(KafkaSettings, StreamsSettings, MeterRegistry, OpsServer, Time)}, with "now" taken from
+     * {@code clock} (a simulator's, faster than real time) while Kafka Streams keeps {@code time} for its own
+     * timing: commits, timeouts and the punctuation schedule ({@code tickInterval} is then real time).
+     *
+     * @param clock epoch milliseconds of every evaluation and of the query API; null: {@code time}'s
+     */
+    public static StreamsApp start(KafkaSettings kafka, StreamsSettings settings, MeterRegistry registry, OpsServer ops, Time time,
+                                   LongSupplier clock) {
         CertflowMetrics metrics = new CertflowMetrics(registry);
         String appServer = settings.applicationServer != null ? settings.applicationServer
                 : ops != null ? "localhost:" + ops.port() : null;
         Properties props = StreamsProperties.of(kafka, settings, appServer, metrics);
-        Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics);
+        Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics, clock);
         CoPartitioning.check(kafka, topology.describe());
         LOG.info("Starting Kafka Streams application {} (processing {}, query API at {})", settings.applicationId,
                 settings.processingGuarantee, appServer);
@@ -73,12 +89,16 @@ public final class StreamsApp implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(topology, props, time);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
-        QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer), time,
+        QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer),
+                clock == null ? time : new ClockTime(clock),
                 new RenewalPolicy(settings.renewal));
         StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics);
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
         streams.setStateListener((next, prev) -> {
             LOG.info("Kafka Streams state {} -> {}", prev, next);
+            if (next == KafkaStreams.State.RUNNING) {
+                app.running.complete(null);
+            }
             if (next == KafkaStreams.State.ERROR) {
                 app.onError.forEach(Runnable::run);
             }
@@ -142,6 +162,11 @@ public final class StreamsApp implements AutoCloseable {
     /** Runs {@code callback} when the client has shut itself down for good (state ERROR). */
     public void onError(Runnable callback) {
         onError.add(callback);
+    }
+
+    /** Completes the first time Kafka Streams reaches RUNNING (its tasks assigned and restored). */
+    public CompletableFuture<Void> running() {
+        return running;
     }
 
     public KafkaStreams.State state() {

@@ -1,7 +1,7 @@
 package dev.certflow.streams;
 
-import dev.certflow.runtime.cli.ConfigOptions;
-import dev.certflow.runtime.cli.ServiceRunner;
+import dev.certflow.runtime.service.ConfigOptions;
+import dev.certflow.runtime.service.ServiceRunner;
 import dev.certflow.schemas.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +22,7 @@ public class StreamsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AtomicBoolean failed = new AtomicBoolean();
         ServiceRunner.run(config, "streams", StreamsSettings.class, List.of(Topics.CERTIFICATES, Topics.RENEWAL_ATTEMPTS,
-                Topics.SOURCE_STATUS, Topics.CERTIFICATES_EXPIRING, Topics.RENEWALS_FAILED, Topics.CERTIFICATE_ALERTS,
+                Topics.SOURCE_STATUS, Topics.CERTIFICATES_EXPIRING, Topics.RENEWALS_FAILED, Topics.CERTIFICATE_RENEWALS, Topics.CERTIFICATE_ALERTS,
                 Topics.CERTIFICATE_NAMES, Topics.CERTIFICATE_NAME_MATCHES, Topics.DLQ),
                 (kafka, settings, registry, ops, lifecycle) -> {
                     StreamsApp app = StreamsApp.start(kafka, settings, registry, ops);

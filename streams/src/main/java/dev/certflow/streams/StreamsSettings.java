@@ -29,6 +29,7 @@ import java.util.Map;
  *     manualLeadTime: 30d
  *     autoLeadTime: 30d
  *     smoxyLeadTime: 30d
+ *     deployGrace: 1d                    # a newer copy held elsewhere this long before RENEWED_NOT_DEPLOYED
  *     rules:                             # first match wins
  *       - { sourceKind: yeastar, tenant: pbx-berlin, mode: manual, leadTime: 45d }
  *   tickInterval: 1m
@@ -92,6 +93,12 @@ public class StreamsSettings implements Validated {
         public Duration autoLeadTime = Duration.ofDays(30);
         /** smoxy's documented renewal point for auto-managed certificates: this long before expiry. */
         public Duration smoxyLeadTime = Duration.ofDays(30);
+        /**
+         * How long a newer certificate for the same names must have been held elsewhere before a copy in its
+         * renewal window is RENEWED_NOT_DEPLOYED: the holders are polled at different times and a deployment
+         * takes a while, so a copy updated within this long never pages.
+         */
+        public Duration deployGrace = Duration.ofDays(1);
         /** Overrides, first match wins. */
         public List<RenewalRule> rules = new ArrayList<>();
     }
@@ -165,6 +172,7 @@ public class StreamsSettings implements Validated {
         checkDuration(p + "manualLeadTime", renewal.manualLeadTime, tree, false);
         checkDuration(p + "autoLeadTime", renewal.autoLeadTime, tree, false);
         checkDuration(p + "smoxyLeadTime", renewal.smoxyLeadTime, tree, false);
+        checkDuration(p + "deployGrace", renewal.deployGrace, tree, true);
         if (renewal.rules == null) {
             renewal.rules = new ArrayList<>();
         }

@@ -45,6 +45,7 @@ class AlertSourceFieldsTest {
                 h.certificates.pipeInput(k, Fixtures.cert(KEY, START.plus(Duration.ofDays(20))));
                 CertificateKey renewed = CertificateKeys.of(SourceKind.SMOXY, "smoxy-eu", "org-1", KEY.getSourceId());
                 h.certificates.pipeInput(CertificateKeys.format(renewed), Fixtures.cert(renewed, START.plus(Duration.ofDays(60))));
+                h.advance(Duration.ofDays(1)); // the deploy grace
             }
             case RENEWAL_DRIFT -> {
                 h.certificates.pipeInput(k, Certificate.newBuilder(Fixtures.cert(KEY, START.plus(Duration.ofDays(200)))).setIssuer("CA one").build());

@@ -425,13 +425,14 @@ class CertflowTopologyTest {
                     Names.CERTIFICATE_PROCESSOR, Names.RENEWAL_PROCESSOR, Names.SOURCE_STATUS_PROCESSOR, Names.MATCH_PROCESSOR,
                     Names.NAME_INDEX_PROCESSOR,
                     Names.EXPIRING_SINK, Names.FAILED_SINK, Names.CERTIFICATE_ALERTS_SINK, Names.SOURCE_ALERTS_SINK,
-                    Names.NAMES_SINK, Names.MATCHES_SINK);
+                    Names.NAMES_SINK, Names.MATCHES_SINK, Names.RENEWALS_SINK);
             Map<String, Set<String>> stores = d.subtopologies().stream().flatMap(s -> s.nodes().stream())
                     .filter(n -> n instanceof TopologyDescription.Processor)
                     .collect(Collectors.toMap(TopologyDescription.Node::name, n -> ((TopologyDescription.Processor) n).stores()));
             Set<String> lifecycle = Set.of(Names.CERTIFICATE_STORE, Names.SCHEDULE_STORE, Names.INDEX_STORE, Names.EXPIRY_ORDER_STORE,
                     Names.EXPIRING_STORE, Names.CERTIFICATE_ALERT_STORE, Names.GENERATION_STORE, Names.MATCH_STORE,
-                    Names.FLEET_SUMMARY_STORE, Names.FLEET_INDEX_STORE, Names.FLEET_COUNTS_STORE, Names.HISTORY_STORE, Names.FAILED_STORE);
+                    Names.FLEET_SUMMARY_STORE, Names.FLEET_INDEX_STORE, Names.FLEET_COUNTS_STORE, Names.HISTORY_STORE, Names.FAILED_STORE,
+                    Names.RENEWAL_ROW_STORE);
             assertThat(stores.get(Names.CERTIFICATE_PROCESSOR)).containsAll(lifecycle)
                     .contains(Names.UNKNOWN_EXPIRY_STORE, Names.RENEWAL_STATE_STORE).hasSize(lifecycle.size() + 2);
             assertThat(stores.get(Names.RENEWAL_PROCESSOR)).containsAll(lifecycle)

@@ -12,7 +12,7 @@ import dev.certflow.events.RenewalAttempt;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.Topics;
-import dev.certflow.schemas.registry.EmbeddedSchemaRegistry;
+import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
 import dev.certflow.testkit.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;

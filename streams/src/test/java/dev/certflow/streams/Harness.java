@@ -41,10 +41,16 @@ final class Harness implements AutoCloseable {
     final TestOutputTopic<String, Alert> alerts;
     final TestOutputTopic<byte[], byte[]> dlq;
     final TestOutputTopic<String, dev.certflow.events.CertificateName> names;
+    final TestOutputTopic<String, dev.certflow.events.CertificateRenewal> renewals;
 
     private final java.nio.file.Path stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "certflow-ttd-" + UUID.randomUUID());
 
     Harness(StreamsSettings settings) {
+        this(settings, null);
+    }
+
+    /** With "now" from {@code clock} (null: the driver's wall clock), as {@code certflow local} runs it on a simulator's clock. */
+    Harness(StreamsSettings settings, java.util.function.LongSupplier clock) {
         this.settings = settings;
         kafka.bootstrapServers = "dummy:9092";
         kafka.schemaRegistryUrl = "mock://" + UUID.randomUUID();
@@ -52,7 +58,7 @@ final class Harness implements AutoCloseable {
         settings.applicationId = "ttd-" + UUID.randomUUID();
         Properties props = StreamsProperties.of(kafka, settings, null, metrics);
         props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(CertflowTopology.buildTopology(topics, settings, metrics), props, Fixtures.START);
+        driver = new TopologyTestDriver(CertflowTopology.buildTopology(topics, settings, metrics, clock), props, Fixtures.START);
         certificates = input(topics.certificates());
         attempts = input(topics.renewalAttempts());
         sourceStatus = input(topics.sourceStatus());
@@ -61,6 +67,7 @@ final class Harness implements AutoCloseable {
         failed = output(topics.renewalsFailed());
         alerts = output(topics.certificateAlerts());
         names = output(topics.certificateNames());
+        renewals = output(topics.certificateRenewals());
         dlq = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }
 
@@ -149,6 +156,6 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
-        dev.certflow.runtime.TempDirs.deleteRecursively(stateDir);
+        dev.certflow.embedded.TempDirs.deleteRecursively(stateDir);
     }
 }

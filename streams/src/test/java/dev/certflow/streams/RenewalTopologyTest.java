@@ -3,6 +3,7 @@ package dev.certflow.streams;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.RenewalStatus;
 import dev.certflow.events.Severity;
@@ -264,6 +265,146 @@ class RenewalTopologyTest {
     }
 
     @Test
+    void aCopyUpdatedWithinTheDeployGraceNeverPagesOneLeftOldDoesExactlyWhenTheGraceEnds() {
+        try (Harness h = new Harness()) {
+            // both copies are in their window (manual, 30 days' lead) when smoxy renews on day 11
+            Certificate updated = yeastarUpload("pbx-berlin", "1", "shop.example.com", day(40), START);
+            Certificate forgotten = yeastarUpload("pbx-munich", "2", "shop.example.com", day(40), START);
+            Certificate smoxy = smoxyAuto("org", "s", "shop.example.com", List.of("shop.example.com"), day(40), START);
+            for (Certificate x : List.of(updated, forgotten, smoxy)) {
+                h.certificates.pipeInput(k(x), x);
+            }
+            h.toInstant(day(11));
+            h.alerts.readValuesToList();
+            Certificate renewed = Certificate.newBuilder(smoxy).setNotAfter(day(101)).setObservedAt(day(11)).build();
+            h.certificates.pipeInput(k(renewed), renewed);
+            // polled at another time: the deployment reaches pbx-berlin twenty hours later
+            h.advanceHourly(Duration.ofHours(20));
+            Certificate deployed = Certificate.newBuilder(updated).setNotAfter(day(101)).setObservedAt(h.now()).build();
+            h.certificates.pipeInput(k(deployed), deployed);
+            h.toInstant(day(12).minusMillis(1)); // the last instant of the deploy grace
+            assertThat(h.alerts.readValuesToList()).filteredOn(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).isEmpty();
+            h.toInstant(day(12));
+            List<Alert> fired = h.alerts.readValuesToList().stream().filter(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).toList();
+            assertThat(fired).extracting(a -> a.getCertificateKey().getSourceName() + ":" + a.getStatus()).containsExactly("pbx-munich:FIRING");
+            assertThat(fired.get(0).getFiredAt()).isEqualTo(day(12));
+            assertThat(fired.get(0).getLabels()).containsEntry("renewed_certificate_key", k(smoxy));
+            // smoxy renews again: the same holder, the grace does not start over and nothing fires twice
+            Certificate again = Certificate.newBuilder(renewed).setNotAfter(day(150)).setObservedAt(day(13)).build();
+            h.toInstant(day(13));
+            h.certificates.pipeInput(k(again), again);
+            assertThat(h.alerts.readValuesToList()).filteredOn(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).isEmpty();
+        }
+    }
+
+    @Test
+    void aDeployGraceOfZeroFiresAsSoonAsTheNewerHolderIsSeen() {
+        StreamsSettings settings = new StreamsSettings();
+        settings.renewal.deployGrace = Duration.ZERO;
+        try (Harness h = new Harness(settings)) {
+            Certificate pbx = yeastarUpload("pbx-berlin", "1", "shop.example.com", day(29), START); // due at once, overdue on day 1
+            Certificate smoxy = smoxyAuto("org", "s", "shop.example.com", List.of("shop.example.com"), day(80), START);
+            h.certificates.pipeInput(k(pbx), pbx);
+            h.certificates.pipeInput(k(smoxy), smoxy);
+            assertThat(summary(h.alerts.readValuesToList())).isEqualTo("RENEWED_NOT_DEPLOYED:FIRING");
+        }
+    }
+
+    @Test
+    void everyCertificateHasARenewalStateNotOnlyThoseInTheExpiringTable() {
+        try (Harness h = new Harness()) {
+            Certificate c = yeastarUpload("pbx-berlin", "5", "pbx.example.com", day(100), START);
+            h.certificates.pipeInput(k(c), c);
+            assertThat(h.expiring.isEmpty()).as("in no table").isTrue();
+            CertificateRenewal scheduled = h.renewals.readValue();
+            assertThat(scheduled.getRenewalStatus()).isEqualTo(RenewalStatus.SCHEDULED);
+            assertThat(scheduled.getExpectedRenewalAt()).isEqualTo(day(70));
+            assertThat(scheduled.getRenewalOverdueAt()).isEqualTo(day(72));
+            assertThat(scheduled.getRenewalPolicy()).isEqualTo("manual-lead-30d");
+            assertThat(scheduled.getRenewalMode()).isEqualTo("manual");
+            assertThat(scheduled.getLastRenewedAt()).isNull();
+            h.certificates.pipeInput(k(c), Certificate.newBuilder(c).setObservedAt(day(1)).build());
+            h.advanceHourly(Duration.ofDays(2));
+            assertThat(h.renewals.isEmpty()).as("written when it changes, not on every record or tick").isTrue();
+
+            h.toInstant(day(70));
+            assertThat(h.renewals.readValue().getRenewalStatus()).isEqualTo(RenewalStatus.DUE);
+            h.toInstant(day(72));
+            CertificateRenewal overdue = h.renewals.readValue();
+            assertThat(overdue.getRenewalStatus()).isEqualTo(RenewalStatus.OVERDUE);
+            assertThat(overdue.getEvaluatedAt()).isEqualTo(day(72));
+
+            // renewed by hand three days after it was expected: the new generation records how late
+            Certificate renewed = Certificate.newBuilder(c).setNotAfter(day(500)).setNotBefore(day(73)).setObservedAt(day(74)).build();
+            h.toInstant(day(74));
+            h.certificates.pipeInput(k(renewed), renewed);
+            CertificateRenewal next = h.renewals.readValue();
+            assertThat(next.getRenewalStatus()).isEqualTo(RenewalStatus.SCHEDULED);
+            assertThat(next.getNotAfter()).isEqualTo(day(500));
+            assertThat(next.getIssuedAt()).isEqualTo(day(73));
+            assertThat(next.getLastRenewalOfNotAfter()).isEqualTo(day(100));
+            assertThat(next.getLastRenewalExpectedAt()).isEqualTo(day(70));
+            assertThat(next.getLastRenewedAt()).isEqualTo(day(73));
+
+            h.certificates.pipeInput(k(c), null);
+            var removed = h.renewals.readKeyValue();
+            assertThat(removed.key).isEqualTo(k(c));
+            assertThat(removed.value).as("tombstone").isNull();
+            assertThat(h.driver.getKeyValueStore(Names.RENEWAL_ROW_STORE).get(k(c))).isNull();
+        }
+    }
+
+    @Test
+    void aSupersededCertificatesRenewalStateNamesItsReplacementAndWhenItWasSeen() {
+        try (Harness h = new Harness()) {
+            Certificate old = leegality("hr", "old-id", "signing.hr.example", day(-300), day(40), START);
+            h.certificates.pipeInput(k(old), old);
+            h.toInstant(day(5));
+            Certificate next = leegality("hr", "new-id", "signing.hr.example", day(5), day(400), day(5));
+            h.certificates.pipeInput(k(next), next);
+            List<CertificateRenewal> rows = h.renewals.readValuesToList();
+            CertificateRenewal renewed = rows.stream().filter(r -> r.getCertificateKey().equals(old.getKey())).reduce((a, b) -> b).orElseThrow();
+            assertThat(renewed.getRenewalStatus()).isEqualTo(RenewalStatus.RENEWED);
+            assertThat(renewed.getReplacedBy()).isEqualTo(k(next));
+            assertThat(renewed.getLastRenewalOfNotAfter()).isEqualTo(day(40));
+            assertThat(renewed.getLastRenewalExpectedAt()).isEqualTo(day(10));
+            assertThat(renewed.getLastRenewedAt()).isEqualTo(day(5));
+            h.advanceHourly(Duration.ofDays(2));
+            assertThat(h.renewals.readValuesToList()).filteredOn(r -> r.getCertificateKey().equals(old.getKey())).isEmpty();
+        }
+    }
+
+    @Test
+    void onAClockOfItsOwnEveryEvaluationTakesItsNowWhileTheTickKeepsKafkaStreamsSchedule() {
+        java.util.concurrent.atomic.AtomicLong simulated = new java.util.concurrent.atomic.AtomicLong(START.toEpochMilli());
+        try (Harness h = new Harness(new StreamsSettings(), simulated::get)) {
+            Certificate c = yeastarUpload("pbx-berlin", "2", "pbx.example.com", day(40), START);
+            h.certificates.pipeInput(k(c), c);
+            assertThat(h.renewals.readValue().getEvaluatedAt()).isEqualTo(START);
+            simulated.set(day(12).toEpochMilli()); // twelve simulated days in one real minute
+            h.advance(Duration.ofMinutes(1));
+            List<Alert> alerts = h.alerts.readValuesToList();
+            assertThat(summary(alerts)).isEqualTo("RENEWAL_OVERDUE:FIRING");
+            assertThat(alerts.get(0).getFiredAt()).isEqualTo(day(12));
+            simulated.set(day(33).toEpochMilli());
+            Certificate renewed = Certificate.newBuilder(c).setNotAfter(day(400)).setObservedAt(day(33)).build();
+            h.certificates.pipeInput(k(renewed), renewed); // a record, not a tick: evaluated at the clock's now too
+            assertThat(h.alerts.readValuesToList()).extracting(a -> a.getKind() + ":" + a.getStatus() + ":" + a.getResolvedAt())
+                    .containsExactly("RENEWAL_OVERDUE:RESOLVED:" + day(33));
+        }
+    }
+
+    @Test
+    void theOldFixedThresholdsWriteNoRenewalStates() {
+        try (Harness h = new Harness(Harness.fixedThresholds())) {
+            Certificate c = yeastarUpload("pbx-berlin", "5", "pbx.example.com", day(20), START);
+            h.certificates.pipeInput(k(c), c);
+            h.toInstant(day(15));
+            assertThat(h.renewals.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
     void aWildcardCoversOneLabelOnlyWhenMatchingHolders() {
         try (Harness h = new Harness()) {
             Certificate renewed = smoxyAuto("org", "w", "*.example.com", List.of("*.example.com"), day(90), START);
@@ -273,6 +414,7 @@ class RenewalTopologyTest {
             for (Certificate x : List.of(oneLabel, twoLabels, apex, renewed)) {
                 h.certificates.pipeInput(k(x), x);
             }
+            h.toInstant(day(1)); // the deploy grace
             List<Alert> alerts = h.alerts.readValuesToList().stream().filter(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).toList();
             assertThat(alerts).extracting(a -> a.getCertificateKey().getSourceName()).containsExactly("pbx-a");
         }

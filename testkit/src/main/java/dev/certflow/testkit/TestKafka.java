@@ -1,7 +1,7 @@
 package dev.certflow.testkit;
 
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;

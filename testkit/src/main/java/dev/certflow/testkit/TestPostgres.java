@@ -1,6 +1,6 @@
 package dev.certflow.testkit;
 
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 
 import java.util.UUID;
 

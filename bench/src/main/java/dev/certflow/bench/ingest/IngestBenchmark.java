@@ -8,7 +8,7 @@ import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.TopicSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -67,32 +67,14 @@ public final class IngestBenchmark {
         double[] baseline = new double[rounds];
         try {
             for (int r = 0; r < rounds; r++) {
-                KafkaSettings kafka = new KafkaSettings();
-                kafka.bootstrapServers = servers;
-                String id = "bench-ingest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-                kafka.schemaRegistryUrl = "mock://" + id;
-                kafka.topicPrefix = id + ".";
-                kafka.compressionType = compression;
-                new TopicManager(kafka).ensure(Ingest.TOPICS);
-                String baselineTopic = id + ".baseline";
-                // created now so its leaders are settled long before the baseline runs
-                new TopicManager(kafka).ensure(List.of(new TopicSpec("baseline", 6, TopicSpec.Cleanup.DELETE, null, "bench", byte[].class, "bench", "nobody")));
-                IngestConfig config = config(base, pageSize);
-                long[] sizes;
-                try (Ingest ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults())) {
-                    PollResult p1 = ingest.pollNow("pbx-bench");
-                    PollResult p2 = ingest.pollNow("pbx-bench");
-                    check(p1, n, n);
-                    check(p2, n, 0);
-                    first[r] = n / seconds(p1.took());
-                    repoll[r] = n / seconds(p2.took());
-                    sizes = recordSizes(kafka, kafka.topics().certificates().name());
-                    bytesPerCertificate[r] = (double) logBytes(kafka, kafka.topics().certificates().name()) / n;
-                }
-                baseline[r] = rawProducer(kafka, baselineTopic, n, (int) sizes[0], (int) sizes[1]);
+                Round round = round(servers, base, n, pageSize, compression);
+                first[r] = round.firstPoll();
+                repoll[r] = round.repoll();
+                baseline[r] = round.baseline();
+                bytesPerCertificate[r] = round.bytesPerCertificate();
                 System.out.printf(Locale.ROOT, "round %d: first poll %,.0f cert/s, re-poll %,.0f cert/s, baseline raw producer %,.0f rec/s "
                                 + "(key %d B, value %d B; on the broker %.0f B per certificate record)%n",
-                        r + 1, first[r], repoll[r], baseline[r], sizes[0], sizes[1], bytesPerCertificate[r]);
+                        r + 1, first[r], repoll[r], baseline[r], round.keySize(), round.valueSize(), bytesPerCertificate[r]);
             }
         } finally {
             stub.stop(0);
@@ -108,12 +90,62 @@ public final class IngestBenchmark {
                 f, p, b, f / b, compression, median(bytesPerCertificate));
     }
 
+    /** Settings with their own topic prefix and mock registry, and ingest's topics created under it. */
+    static KafkaSettings freshTopics(String servers, String namePrefix) {
+        KafkaSettings kafka = new KafkaSettings();
+        kafka.bootstrapServers = servers;
+        String id = namePrefix + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        kafka.schemaRegistryUrl = "mock://" + id;
+        kafka.topicPrefix = id + ".";
+        new TopicManager(kafka).ensure(Ingest.TOPICS);
+        return kafka;
+    }
+
+    /**
+     * One round's figures: certificates/s of the first poll and the re-poll, records/s of the raw producer.
+     *
+     * @param keySize   average key size of the certificate records ingest wrote (the baseline's too)
+     * @param valueSize average value size of them (the baseline's too)
+     */
+    public record Round(double firstPoll, double repoll, double baseline, long keySize, long valueSize, double bytesPerCertificate) {
+    }
+
+    /**
+     * One round on fresh topics: ingest's first poll and re-poll of the stub at {@code base}, then the raw
+     * producer sending as many records of the same key and value size (the suite alternates them this way).
+     */
+    public static Round round(String servers, String base, int n, int pageSize, String compression) throws Exception {
+        KafkaSettings kafka = freshTopics(servers, "bench-ingest-");
+        kafka.compressionType = compression;
+        String baselineTopic = kafka.topicPrefix + "baseline";
+        // created now so its leaders are settled long before the baseline runs
+        new TopicManager(kafka).ensure(List.of(new TopicSpec("baseline", 6, TopicSpec.Cleanup.DELETE, null, "bench", byte[].class, "bench", "nobody")));
+        IngestConfig config = config(base, pageSize);
+        long[] sizes;
+        double first;
+        double repoll;
+        double bytesPerCertificate;
+        try (Ingest ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults())) {
+            PollResult p1 = ingest.pollNow("pbx-bench");
+            PollResult p2 = ingest.pollNow("pbx-bench");
+            check(p1, n, n);
+            check(p2, n, 0);
+            first = n / seconds(p1.took());
+            repoll = n / seconds(p2.took());
+            sizes = recordSizes(kafka, kafka.topics().certificates().name());
+            bytesPerCertificate = (double) logBytes(kafka, kafka.topics().certificates().name()) / n;
+        }
+        double baseline = rawProducer(kafka, baselineTopic, n, (int) sizes[0], (int) sizes[1]);
+        return new Round(first, repoll, baseline, sizes[0], sizes[1], bytesPerCertificate);
+    }
+
     static IngestConfig config(String base, int pageSize) {
         IngestConfig c = new IngestConfig();
         c.pollThreads = 1;
         YeastarSourceConfig y = new YeastarSourceConfig();
         y.name = "pbx-bench";
         y.baseUrl = base;
+        y.allowedNetworks = List.of("127.0.0.0/8"); // the benchmark's upstream runs on loopback
         y.clientId = Secret.of("bench-client-id");
         y.clientSecret = Secret.of("bench-client-secret");
         y.zone = ZoneId.of("Europe/Berlin");
@@ -201,7 +233,7 @@ public final class IngestBenchmark {
     }
 
     /** get_token and certificate/list with pre-rendered pages. */
-    static HttpServer yeastarStub(int n, int pageSize) throws Exception {
+    public static HttpServer yeastarStub(int n, int pageSize) throws Exception {
         // without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK:
         // ~40 ms per response that would be charged to ingest
         System.setProperty("sun.net.httpserver.nodelay", "true");

@@ -7,7 +7,7 @@ import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.IssuanceMethod;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.postgres.EmbeddedPostgresServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.sink.FaultHook;
 import dev.certflow.sink.SinkConfig;
@@ -125,14 +125,14 @@ public final class ViewUpsertBench {
         return s[s.length / 2];
     }
 
-    private static void truncate(HikariDataSource ds) throws Exception {
+    public static void truncate(HikariDataSource ds) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE certificates, kafka_offsets");
         }
     }
 
     /** Batches of the given statement, one transaction per batch (as the view writer commits per poll). */
-    private static void statements(HikariDataSource ds, String sql, List<Certificate> certs, int batch) throws Exception {
+    public static void statements(HikariDataSource ds, String sql, List<Certificate> certs, int batch) throws Exception {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(sql)) {

@@ -11,7 +11,7 @@ import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceKind;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.streams.Names;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -5,7 +5,7 @@ import dev.certflow.events.CertificateKey;
 import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.runtime.kafka.EmbeddedKafkaBroker;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.Topics;

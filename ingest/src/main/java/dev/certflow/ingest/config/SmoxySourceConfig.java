@@ -14,6 +14,11 @@ public class SmoxySourceConfig extends SourceConfig {
     public int itemsPerPage = 100;
     /** Safety stop for one collection (a server that never ends its {@code view.next} chain). */
     public int maxPages = 10_000;
+    /**
+     * Certificates whose attempts are fetched at once (1 = one request at a time). The certificate
+     * collection itself is read page by page; this bounds the attempts requests in flight.
+     */
+    public int attemptConcurrency = 16;
 
     @Override
     public SourceKind kind() {
@@ -34,6 +39,9 @@ public class SmoxySourceConfig extends SourceConfig {
         }
         if (itemsPerPage < 1 || itemsPerPage > 100) {
             throw IngestConfig.bad(prefix + "itemsPerPage", itemsPerPage, "must be 1 to 100", tree);
+        }
+        if (attemptConcurrency < 1 || attemptConcurrency > 64) {
+            throw IngestConfig.bad(prefix + "attemptConcurrency", attemptConcurrency, "must be 1 to 64", tree);
         }
         if (maxPages < 1) {
             throw IngestConfig.bad(prefix + "maxPages", maxPages, "must be at least 1", tree);

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.ConfigTree;
 
-import java.net.URI;
+import dev.certflow.runtime.net.NetworkPolicy;
+import dev.certflow.runtime.net.OutboundUrls;
+
 import java.time.Duration;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -29,8 +32,22 @@ public abstract class SourceConfig {
     public Duration requestTimeout = Duration.ofSeconds(10);
     /** Turn one source off without deleting it. */
     public boolean enabled = true;
+    /**
+     * Allow private (RFC 1918, fc00::/7), loopback, link-local and carrier-grade NAT addresses for
+     * this source (an on-premises PBX, for example). Cloud metadata addresses stay refused.
+     */
+    public boolean allowPrivateNetworks = false;
+    /** Networks (CIDR or single addresses) this source may connect to besides public addresses, for example {@code [10.20.0.0/16]}. */
+    public List<String> allowedNetworks = new ArrayList<>();
+
+    private NetworkPolicy policy;
 
     public abstract SourceKind kind();
+
+    /** Where this source may connect ({@link #allowPrivateNetworks}, {@link #allowedNetworks}); valid after {@link #validate}. */
+    public NetworkPolicy networkPolicy() {
+        return policy != null ? policy : NetworkPolicy.of(allowPrivateNetworks, allowedNetworks);
+    }
 
     public void validate(String prefix, ConfigTree tree) {
         if (name == null || name.isBlank()) {
@@ -42,14 +59,22 @@ public abstract class SourceConfig {
         if (baseUrl == null || baseUrl.isBlank()) {
             throw IngestConfig.missing(prefix + "baseUrl");
         }
-        try {
-            URI uri = URI.create(baseUrl);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null || uri.getRawQuery() != null) {
-                throw new IllegalArgumentException("not an http(s) URL");
+        if (allowedNetworks == null) {
+            allowedNetworks = new ArrayList<>();
+        }
+        for (int i = 0; i < allowedNetworks.size(); i++) {
+            String why = OutboundUrls.networkRefusal(allowedNetworks.get(i));
+            if (why != null) {
+                throw IngestConfig.bad(prefix + "allowedNetworks[" + i + "]", allowedNetworks.get(i), why + " (source " + name + ")", tree);
             }
-        } catch (IllegalArgumentException e) {
-            throw IngestConfig.bad(prefix + "baseUrl", baseUrl, "must be an http(s) URL with a host and no query", tree);
+        }
+        policy = NetworkPolicy.of(allowPrivateNetworks, allowedNetworks);
+        if (baseUrl.contains("?")) {
+            throw IngestConfig.bad(prefix + "baseUrl", OutboundUrls.safe(baseUrl), "must have no query (source " + name + ")", tree);
+        }
+        String why = OutboundUrls.refusal(baseUrl, policy);
+        if (why != null) {
+            throw IngestConfig.bad(prefix + "baseUrl", OutboundUrls.safe(baseUrl), why + " (source " + name + ")", tree);
         }
         IngestConfig.positive(prefix + "pollInterval", pollInterval, tree);
         IngestConfig.positive(prefix + "requestTimeout", requestTimeout, tree);

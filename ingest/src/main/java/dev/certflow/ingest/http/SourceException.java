@@ -15,6 +15,10 @@ public class SourceException extends Exception {
     public static final String RATE_LIMITED = "rate_limited";
     public static final String AUTH = "auth";
     public static final String REDIRECT = "redirect";
+    /** The source's network policy refused the address (allowPrivateNetworks / allowedNetworks). */
+    public static final String BLOCKED_ADDRESS = "blocked_address";
+    /** TLS verification rejected the server's certificate (untrusted, or not valid for the host). */
+    public static final String TLS = "tls";
     public static final String MALFORMED_BODY = "malformed_body";
     public static final String API_ERROR = "api_error";
     public static final String KAFKA = "kafka";

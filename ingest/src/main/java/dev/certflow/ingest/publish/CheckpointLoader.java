@@ -1,6 +1,7 @@
 package dev.certflow.ingest.publish;
 
 import dev.certflow.events.IngestCheckpoint;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.schemas.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

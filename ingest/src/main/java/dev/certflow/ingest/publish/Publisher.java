@@ -4,6 +4,7 @@ import dev.certflow.events.Certificate;
 import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.source.ItemError;
 import dev.certflow.ingest.source.Observation;
 import dev.certflow.ingest.source.PollSink;
@@ -65,6 +66,19 @@ public final class Publisher implements AutoCloseable {
 
     private io.micrometer.core.instrument.MeterRegistry meters;
     private ClientMetrics.Binding clientMetrics = () -> { };
+    private volatile Progress progress = Progress.NONE;
+
+    /**
+     * Told a poll's counts while it runs, so meters move during a long first poll rather than at its
+     * end: certificates seen per page read, changed certificates and attempts per committed
+     * transaction, removals at the end of the poll.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (seen, changed, removed, attempts) -> { };
+
+        void add(int seen, int changed, int removed, int attempts);
+    }
 
     public Publisher(String source, KafkaSettings kafka, Clock clock) {
         this(source, kafka, clock, 5000);
@@ -96,6 +110,12 @@ public final class Publisher implements AutoCloseable {
     /** Puts the producer's own Kafka client metrics on this registry (call before {@link #init}). */
     public synchronized Publisher withMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
         this.meters = registry;
+        return this;
+    }
+
+    /** Reports each poll's counts as they happen (see {@link Progress}). */
+    public Publisher withProgress(Progress p) {
+        this.progress = p;
         return this;
     }
 
@@ -174,6 +194,7 @@ public final class Publisher implements AutoCloseable {
             Map<String, CertState> updates = new HashMap<>();
             int pageChanged = 0;
             int pageAttempts = 0;
+            int seenBefore = certificatesSeen;
             Instant now = clock.instant();
             for (Observation o : observations) {
                 Certificate cert = o.certificate();
@@ -214,6 +235,7 @@ public final class Publisher implements AutoCloseable {
                 records.add(DeadLetters.record(dlqTopic, dlqKey, e.itemJson(), headers));
             }
             itemErrors += errors.size();
+            progress.add(certificatesSeen - seenBefore, 0, 0, 0);
             pending.addAll(records);
             pendingUpdates.putAll(updates);
             pendingChanged += pageChanged;
@@ -243,6 +265,7 @@ public final class Publisher implements AutoCloseable {
             }
             changed += c;
             attemptsPublished += a;
+            progress.add(0, c, 0, a);
         }
 
         @Override
@@ -285,6 +308,7 @@ public final class Publisher implements AutoCloseable {
                 gone.forEach(state::remove);
             }
             removed = gone.size();
+            progress.add(0, 0, removed, 0);
             return s;
         }
 

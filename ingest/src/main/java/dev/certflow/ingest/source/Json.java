@@ -1,6 +1,8 @@
 package dev.certflow.ingest.source;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,8 +12,29 @@ import java.nio.charset.StandardCharsets;
 
 /** JSON helpers shared by the source clients: typed field access that reports field and value, and redaction. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Read limits of one answer read whole (a Yeastar or smoxy page, an error body): a page is kilobytes. */
+    public static final long MAX_PAGE_BYTES = 64L << 20;
+    /** Read limit of a listing streamed item by item (Leegality's whole inventory in one answer). */
+    public static final long MAX_LISTING_BYTES = 1L << 30;
+    /** No field of any vendor is longer (certificate chains are kilobytes). */
+    public static final int MAX_STRING_CHARS = 1 << 20;
+    /** Vendor JSON is a few levels deep. */
+    public static final int MAX_NESTING = 64;
+
+    /**
+     * For answers read whole. A body without end, a string without end or nesting without end fails
+     * the read at these limits (a malformed body) instead of holding the poll and the heap: Jackson
+     * bounds strings and nesting by default, not the length of a document.
+     */
+    public static final ObjectMapper MAPPER = mapper(MAX_PAGE_BYTES);
+    /** For listings streamed item by item (one item at a time in memory). */
+    public static final ObjectMapper LISTING_MAPPER = mapper(MAX_LISTING_BYTES);
+
+    private static ObjectMapper mapper(long maxDocument) {
+        JsonFactory f = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxDocumentLength(maxDocument).maxStringLength(MAX_STRING_CHARS).maxNestingDepth(MAX_NESTING).build()).build();
+        return new ObjectMapper(f).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
 
     static {
         // Avro 1.12 refuses our generated classes (enum defaults in builders) until they are trusted;

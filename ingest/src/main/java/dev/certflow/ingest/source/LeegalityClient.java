@@ -97,7 +97,7 @@ public final class LeegalityClient implements SourceClient {
         boolean unkeyedErrors = false;
         List<Observation> chunk = new ArrayList<>();
         List<ItemError> errors = new ArrayList<>();
-        try (JsonParser p = Json.MAPPER.createParser(body)) {
+        try (JsonParser p = Json.LISTING_MAPPER.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed("the body is not a JSON object");
             }

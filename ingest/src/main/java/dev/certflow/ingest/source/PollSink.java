@@ -1,7 +1,5 @@
 package dev.certflow.ingest.source;
 
-import dev.certflow.ingest.publish.CertState;
-
 import java.util.List;
 import java.util.function.BiPredicate;
 

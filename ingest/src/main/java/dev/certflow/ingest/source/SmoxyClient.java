@@ -12,7 +12,6 @@ import dev.certflow.events.SourceKind;
 import dev.certflow.ingest.config.SmoxySourceConfig;
 import dev.certflow.ingest.http.HttpFetcher;
 import dev.certflow.ingest.http.SourceException;
-import dev.certflow.ingest.publish.CertState;
 import dev.certflow.schemas.CertificateKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +25,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,13 +33,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * smoxy: pages through {@code /api/organizations/{org}/certificates} following {@code view.next},
  * and for each certificate reads its {@code attempts} (newest first) down to the checkpoint: the
  * newest attempt already published. A certificate whose {@code lastAttempt} is the checkpoint and
- * already finished costs no request. {@code privateKeyData}, {@code certificateData} and
- * {@code chainData} are removed from each member before anything else reads it.
+ * already finished costs no request. The attempts of one page's certificates are read up to
+ * {@code attemptConcurrency} at a time (on this client's own threads), each certificate's by one
+ * task, and the page is handed over in the listing's order once all are read. {@code privateKeyData},
+ * {@code certificateData} and {@code chainData} are removed from each member before anything else reads it.
  */
 public final class SmoxyClient implements SourceClient {
     private static final Logger LOG = LoggerFactory.getLogger(SmoxyClient.class);
@@ -52,12 +64,26 @@ public final class SmoxyClient implements SourceClient {
     private final HttpFetcher http;
     private final ItemCounter warnings;
     private final URI base;
+    private final ExecutorService fetchers; // null: attempts are read one at a time on the polling thread
 
     public SmoxyClient(SmoxySourceConfig config, HttpFetcher http, ItemCounter warnings) {
         this.config = config;
         this.http = http;
         this.warnings = warnings;
         this.base = URI.create(config.base());
+        if (config.attemptConcurrency > 1) {
+            AtomicInteger n = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(config.attemptConcurrency, config.attemptConcurrency, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "ingest-" + config.name + "-attempts-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true); // idle between polls: no threads held
+            this.fetchers = pool;
+        } else {
+            this.fetchers = null;
+        }
     }
 
     @Override
@@ -78,14 +104,24 @@ public final class SmoxyClient implements SourceClient {
             if (members == null || !members.isArray()) {
                 throw malformed(orgPath, "the collection has no 'member' array");
             }
-            List<Observation> observations = new ArrayList<>();
-            List<ItemError> errors = new ArrayList<>();
+            List<Item> items = new ArrayList<>();
             for (JsonNode member : members) {
                 SECRET_FIELDS.forEach(f -> Json.remove(member, f)); // first, before anything else reads the member
-                ItemError error = certificate(now, member, seenIds, observations, sink);
-                if (error != null) {
-                    errors.add(error);
-                    unkeyedErrors |= error.certificateKey() == null;
+                Item item = certificate(now, member, seenIds, sink);
+                if (item != null) {
+                    items.add(item);
+                }
+            }
+            fetchAttempts(items);
+            List<Observation> observations = new ArrayList<>();
+            List<ItemError> errors = new ArrayList<>();
+            for (Item item : items) {
+                if (item.observation != null) {
+                    observations.add(item.observation);
+                }
+                if (item.error != null) {
+                    errors.add(item.error);
+                    unkeyedErrors |= item.error.certificateKey() == null;
                 }
             }
             sink.page(observations, errors);
@@ -105,10 +141,11 @@ public final class SmoxyClient implements SourceClient {
         }
     }
 
-    private ItemError certificate(Instant now, JsonNode member, Set<String> seenIds, List<Observation> out, PollSink sink) throws SourceException, InterruptedException {
+    /** Normalises one member; its attempts, if they must be read, are left to {@link #fetchAttempts}. Null for a duplicate. */
+    private Item certificate(Instant now, JsonNode member, Set<String> seenIds, PollSink sink) {
         IdentifiedItem identified = IdentifiedItem.of(member, "member", config.name, warnings, LOG);
         if (identified.error() != null) {
-            return identified.error();
+            return Item.failed(identified.error());
         }
         String id = identified.id();
         if (!seenIds.add(id)) {
@@ -175,34 +212,82 @@ public final class SmoxyClient implements SourceClient {
         } catch (Json.FieldException e) {
             warnings.itemError(config.name, e.field(), e.getMessage());
             LOG.warn("Source {}: certificate {} field '{}' has the wrong type, value '{}'; sent to the dead-letter topic", config.name, id, e.field(), e.value());
-            return new ItemError(e.field(), e.value(), e.getMessage(), Json.bytes(member), keyText);
+            return Item.failed(new ItemError(e.field(), e.value(), e.getMessage(), Json.bytes(member), keyText));
         }
-        CertState state = null;
-        ItemError attemptError = null;
-        Observation observation;
         if (lastAttemptKnownNone) {
-            observation = Observation.of(cert);
-        } else {
-            state = sink.state(keyText);
-            observation = attempts(now, cert, key, id, lastAttemptId, state);
-            if (observation == null) {
-                attemptError = new ItemError("attempts", id, "attempts of certificate " + id + " could not be read", Json.bytes(member), keyText);
-                observation = Observation.of(cert);
-            }
+            return Item.done(Observation.of(cert));
         }
-        out.add(observation);
-        return attemptError;
+        CertState state = sink.state(keyText);
+        if (upToDate(lastAttemptId, state)) {
+            return Item.done(Observation.of(cert)); // nothing new and the newest is finished: no request needed
+        }
+        Certificate c = cert;
+        return new Item(() -> attempts(now, c, key, id, state), () -> new ItemError("attempts", id,
+                "attempts of certificate " + id + " could not be read", Json.bytes(member), keyText), cert);
+    }
+
+    private static boolean upToDate(String lastAttemptId, CertState state) {
+        String cpId = state == null ? null : state.lastAttemptId();
+        String cpStatus = state == null ? null : state.lastStatus();
+        return cpId != null && cpId.equals(lastAttemptId) && cpStatus != null && TERMINAL.contains(cpStatus.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Reads the attempts of a page's certificates, up to {@code attemptConcurrency} at a time. Each
+     * certificate's attempts are read by one task in their order; results keep the page's order. A
+     * certificate whose attempts answer 4xx, 5xx or garbage is still published (with a dead letter);
+     * any other failure fails the poll and stops the page's other requests.
+     */
+    private void fetchAttempts(List<Item> items) throws SourceException, InterruptedException {
+        List<Item> todo = items.stream().filter(i -> i.fetch != null).toList();
+        if (fetchers == null || todo.size() <= 1) {
+            for (Item item : todo) {
+                item.resolve(item.fetch.fetch());
+            }
+            return;
+        }
+        CompletionService<Observation> completions = new ExecutorCompletionService<>(fetchers);
+        Map<Future<Observation>, Item> running = new HashMap<>();
+        try {
+            for (Item item : todo) {
+                running.put(completions.submit(() -> {
+                    try {
+                        return item.fetch.fetch();
+                    } finally {
+                        HttpFetcher.LastErrorBody.take(); // only Leegality reads it; do not keep it on a pool thread
+                    }
+                }), item);
+            }
+            for (int i = 0; i < todo.size(); i++) {
+                Future<Observation> f = completions.take();
+                try {
+                    running.get(f).resolve(f.get());
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof SourceException se) {
+                        throw se;
+                    }
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (cause instanceof Error er) {
+                        throw er;
+                    }
+                    // a pool thread interrupted by something other than this poll: a failed poll, not a stopping one
+                    throw new IllegalStateException("source " + config.name + ": attempts fetch interrupted", cause);
+                }
+            }
+        } finally {
+            running.keySet().forEach(f -> f.cancel(true)); // after a failure or an interrupt: the rest are not needed
+        }
     }
 
     /** Reads new attempts; null when the attempts could not be read (the certificate itself is still published). */
-    private Observation attempts(Instant now, Certificate cert, CertificateKey key, String certId, String lastAttemptId, CertState state)
+    private Observation attempts(Instant now, Certificate cert, CertificateKey key, String certId, CertState state)
             throws SourceException, InterruptedException {
         String cpId = state == null ? null : state.lastAttemptId();
         String cpStatus = state == null ? null : state.lastStatus();
         Instant cpStarted = state == null ? null : state.lastAttemptStartedAt();
-        if (cpId != null && cpId.equals(lastAttemptId) && cpStatus != null && TERMINAL.contains(cpStatus.toLowerCase(Locale.ROOT))) {
-            return Observation.of(cert); // nothing new and the newest is finished: no request needed
-        }
         String path = "/api/organizations/" + enc(config.organizationId) + "/certificates/" + enc(certId) + "/attempts";
         URI next = URI.create(config.base() + path + "?page=1&itemsPerPage=" + config.itemsPerPage);
         Map<String, RenewalAttempt> fresh = new LinkedHashMap<>();
@@ -299,6 +384,56 @@ public final class SmoxyClient implements SourceClient {
         }
     }
 
+    /** Reads one certificate's attempts. */
+    @FunctionalInterface
+    private interface AttemptsFetch {
+        Observation fetch() throws SourceException, InterruptedException;
+    }
+
+    /** One member of a page: its observation and/or error, or the attempts still to read. */
+    private static final class Item {
+        final AttemptsFetch fetch;
+        final Supplier<ItemError> unreadAttempts;
+        final Certificate cert;
+        Observation observation;
+        ItemError error;
+
+        Item(AttemptsFetch fetch, Supplier<ItemError> unreadAttempts, Certificate cert) {
+            this.fetch = fetch;
+            this.unreadAttempts = unreadAttempts;
+            this.cert = cert;
+        }
+
+        static Item done(Observation observation) {
+            Item i = new Item(null, null, null);
+            i.observation = observation;
+            return i;
+        }
+
+        static Item failed(ItemError error) {
+            Item i = new Item(null, null, null);
+            i.error = error;
+            return i;
+        }
+
+        /** @param read the attempts, or null when they could not be read: the certificate is still published */
+        void resolve(Observation read) {
+            if (read != null) {
+                observation = read;
+            } else {
+                observation = Observation.of(cert);
+                error = unreadAttempts.get();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (fetchers != null) {
+            fetchers.shutdownNow();
+        }
+    }
+
     /** Failure is decided by status, never by whether errorCode is set. */
     static AttemptStatus status(String raw) {
         if (raw == null) {
@@ -318,23 +453,23 @@ public final class SmoxyClient implements SourceClient {
         Map<String, String> headers = "bearer".equals(config.authScheme)
                 ? Map.of("Authorization", "Bearer " + config.token.reveal(), "Accept", "application/ld+json, application/json", "User-Agent", "certflow-ingest")
                 : Map.of("X-API-TOKEN", config.token.reveal(), "Accept", "application/ld+json, application/json", "User-Agent", "certflow-ingest");
-        try (HttpFetcher.Response r = http.send(config.name, HttpFetcher.request(uri, config.requestTimeout, headers).GET().build())) {
+        // read inside the fetcher's retries: an answer cut off mid-body is asked for again, like a lost connection
+        return http.send(config.name, HttpFetcher.request(uri, config.requestTimeout, headers).GET().build(), r -> {
             if (!r.ok()) {
                 String kind = r.status() == 401 || r.status() == 403 ? SourceException.AUTH : SourceException.HTTP_4XX;
                 throw new SourceException(kind, "source " + config.name + ": GET " + path + ": HTTP " + r.status());
             }
+            JsonNode node;
             try (InputStream in = r.body()) {
-                JsonNode node = Json.MAPPER.readTree(in);
-                if (node == null || !node.isObject()) {
-                    throw malformed(path, "the body is not a JSON object");
-                }
-                return node;
+                node = Json.MAPPER.readTree(in);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw malformed(path, "the body is not valid JSON");
-            } catch (IOException e) {
-                throw new SourceException(SourceException.CONNECT, "source " + config.name + ": GET " + path + ": reading the body failed (" + e.getClass().getSimpleName() + ")");
             }
-        }
+            if (node == null || !node.isObject()) {
+                throw malformed(path, "the body is not a JSON object");
+            }
+            return node;
+        });
     }
 
     /** view.next resolved against the current page; only the configured origin is followed (the token must not go elsewhere). */

@@ -13,7 +13,6 @@ import dev.certflow.events.SourceKind;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.ingest.http.HttpFetcher;
 import dev.certflow.ingest.http.SourceException;
-import dev.certflow.ingest.publish.CertState;
 import dev.certflow.schemas.CertificateKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

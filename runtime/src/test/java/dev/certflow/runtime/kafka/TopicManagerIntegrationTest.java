@@ -1,5 +1,6 @@
 package dev.certflow.runtime.kafka;
 
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;

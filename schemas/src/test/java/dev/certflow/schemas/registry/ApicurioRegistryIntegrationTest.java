@@ -35,7 +35,7 @@ class ApicurioRegistryIntegrationTest extends RegistryConformance {
     }
 
     @Override
-    String url() {
+    protected String url() {
         return apicurio.ccompatUrl();
     }
 

@@ -49,9 +49,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * documents, checked against a running registry: Apicurio (a real, independent implementation) and
  * our embedded one run the same checks, so the embedded registry answers as a real one does.
  * Where Apicurio departs from Confluent's documented behaviour (see the subclasses), nothing here
- * depends on it. Every check uses its own subjects, so one registry serves the whole class.
+ * depends on it. Every check uses its own subjects, so one registry serves the whole class. In
+ * schemas' test-jar, for the embedded registry's module.
  */
-abstract class RegistryConformance {
+public abstract class RegistryConformance {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String V1_JSON = "application/vnd.schemaregistry.v1+json";
     /** A record with one string field, in a namespace of the check's own, so no other check shares its id. */
@@ -66,7 +67,7 @@ abstract class RegistryConformance {
     private String run;
 
     /** The registry's Confluent API base URL (what {@code schema.registry.url} takes). */
-    abstract String url();
+    protected abstract String url();
 
     @BeforeEach
     void name() {
@@ -84,10 +85,15 @@ abstract class RegistryConformance {
 
     // ---- certflow's serde and client ------------------------------------------------------------
 
+    /** A path of the schemas module, from schemas or from a sibling module (the embedded registry's). */
+    static Path inSchemas(String path) {
+        return Files.isDirectory(Path.of("src/main/avro")) ? Path.of(path) : Path.of("..", "schemas").resolve(path);
+    }
+
     /** Every record in schemas/src/main/avro, so a new contract is covered without touching this test. */
     static List<Class<? extends SpecificRecord>> contracts() throws IOException {
         List<Class<? extends SpecificRecord>> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(Path.of("src/main/avro"))) {
+        try (Stream<Path> files = Files.list(inSchemas("src/main/avro"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList()) {
                 JsonNode declared = JSON.readTree(file.toFile());
                 assertThat(declared.path("type").asText()).as(file + " holds one record").isEqualTo("record");
@@ -155,7 +161,7 @@ abstract class RegistryConformance {
     void underBackwardAnEvolvedSchemaIsAcceptedAndAnIncompatibleOneRefused() throws Exception {
         String topic = run + "-certificates";
         String subject = AvroSerdeConfig.subject(topic, false);
-        Schema v0 = new Schema.Parser().parse(Path.of("src/test/resources/evolution/Certificate-v0.avsc").toFile());
+        Schema v0 = new Schema.Parser().parse(inSchemas("src/test/resources/evolution/Certificate-v0.avsc").toFile());
         GenericRecord old = (GenericRecord) new RandomData(v0, 1, 42L).iterator().next();
         AvroSerializer<GenericRecord> oldProducer = new AvroSerializer<>(freshClient());
         oldProducer.configure(Map.of(), false);

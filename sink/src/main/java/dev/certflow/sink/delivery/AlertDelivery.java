@@ -48,6 +48,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,7 @@ public final class AlertDelivery implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    private final CompletableFuture<Void> assigned = new CompletableFuture<>();
     private final MeterRegistry registry;
 
     public AlertDelivery(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults,
@@ -138,6 +140,11 @@ public final class AlertDelivery implements AutoCloseable {
 
     public boolean isHealthy() {
         return !failed;
+    }
+
+    /** Completes once the consumer first holds partitions of the alerts topic. */
+    public CompletableFuture<Void> assigned() {
+        return assigned;
     }
 
     /** Alerts still firing on Alertmanager channels (re-sent periodically). */
@@ -212,6 +219,9 @@ public final class AlertDelivery implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     // resume from the committed offsets: everything before them has a recorded outcome
+                    if (!partitions.isEmpty()) {
+                        assigned.complete(null);
+                    }
                 }
             });
             try {

@@ -151,8 +151,8 @@ final class ChannelWorker implements AutoCloseable {
             boolean again = result.retryable() && attempt < attempts;
             record(task, attempt, again ? DeliveryLog.Outcome.RETRYING : DeliveryLog.Outcome.FAILED, result, ms, start);
             count("failed");
-            LOG.warn("Channel {}: alert {} attempt {}/{} failed (HTTP {}){}", channel.name(), alert.getAlertId(), attempt, attempts,
-                    result.httpStatus(), again ? ", retrying" : "");
+            LOG.warn("Channel {}: alert {} attempt {}/{} failed ({}){}", channel.name(), alert.getAlertId(), attempt, attempts,
+                    cause(result), again ? ", retrying" : "");
             if (!again) {
                 break;
             }
@@ -179,6 +179,18 @@ final class ChannelWorker implements AutoCloseable {
         deadLettered.increment();
         count("dead_lettered");
         return true;
+    }
+
+    /**
+     * Why an attempt failed, for the log: the HTTP status when there is one (the receiver's body
+     * stays in {@code delivery_attempts}: it may echo the payload), else the channel's error (an
+     * exception class and message, secrets scrubbed).
+     */
+    static String cause(Channel.Attempt result) {
+        if (result.httpStatus() != null) {
+            return "HTTP " + result.httpStatus();
+        }
+        return result.error() == null || result.error().isBlank() ? "no reason given" : result.error();
     }
 
     private void count(String outcome) {

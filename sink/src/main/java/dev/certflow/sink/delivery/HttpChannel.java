@@ -2,15 +2,20 @@ package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
 import dev.certflow.runtime.config.Secret;
+import dev.certflow.runtime.net.BlockedAddressException;
+import dev.certflow.runtime.net.OutboundHttp;
 import dev.certflow.sink.ChannelConfig;
 import dev.certflow.sink.SinkConfig;
 
+import org.apache.hc.client5.http.ConnectTimeoutException;
+
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,24 +26,34 @@ import java.util.Objects;
 
 /**
  * The HTTP channels: Alertmanager API v2, PagerDuty Events API v2, Slack incoming webhook and
- * the signed generic JSON webhook. Each channel has its own {@link HttpClient}, so a slow
- * receiver holds only its own connections. 2xx is delivered; 408, 429 and 5xx, timeouts and I/O
- * errors are retryable; other statuses are not.
+ * the signed generic JSON webhook. Each channel has its own {@link OutboundHttp} client, so a slow
+ * receiver holds only its own connections, and its own network policy ({@code allowPrivateNetworks},
+ * {@code allowedNetworks}), checked on every connection; redirects are never followed and TLS is
+ * verified. 2xx is delivered; 408, 429 and 5xx, timeouts and I/O errors are retryable; other
+ * statuses are not, nor is an address the policy refuses or a certificate TLS verification rejects.
  */
 public final class HttpChannel implements Channel {
     private static final int MAX_ERROR_BODY = 200;
 
     private final ChannelConfig config;
     private final ChannelConfig.Type type;
-    private final HttpClient client;
+    private final OutboundHttp client;
     private final Duration requestTimeout;
+    private final Duration connectTimeout;
     private final List<String> secrets = new ArrayList<>();
 
     public HttpChannel(ChannelConfig config, SinkConfig sink) {
+        this(config, sink, OutboundHttp.builder(config.type().id() + " channel '" + config.name + "'", config.networkPolicy())
+                .connectTimeout(sink.connectTimeout).build());
+    }
+
+    /** With a client of the caller's (tests: another resolver or trust store). */
+    HttpChannel(ChannelConfig config, SinkConfig sink, OutboundHttp client) {
         this.config = config;
         this.type = config.type();
         this.requestTimeout = sink.requestTimeout;
-        this.client = HttpClient.newBuilder().connectTimeout(sink.connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.connectTimeout = sink.connectTimeout;
+        this.client = client;
         for (Secret s : new Secret[]{config.routingKey, config.webhookUrl, config.secret}) {
             if (s != null && !s.reveal().isEmpty()) {
                 secrets.add(s.reveal());
@@ -100,36 +115,67 @@ public final class HttpChannel implements Channel {
             // a bad URL in the configuration: the message could quote the Slack URL, so it is left out
             return new Attempt(false, false, null, "cannot build the request: " + e.getClass().getSimpleName(), null);
         }
-        try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            int status = response.statusCode();
+        try (OutboundHttp.Exchange response = client.open(request, requestTimeout)) {
+            int status = response.status();
             if (status >= 200 && status < 300) {
                 return Attempt.ok(status);
             }
             boolean retryable = status == 408 || status == 429 || status >= 500;
-            String body = response.body() == null ? "" : response.body().strip();
-            if (body.length() > MAX_ERROR_BODY) {
-                body = body.substring(0, MAX_ERROR_BODY) + "...";
+            String text = new String(response.readCapped(MAX_ERROR_BODY * 4), StandardCharsets.UTF_8).strip();
+            if (text.length() > MAX_ERROR_BODY) {
+                text = text.substring(0, MAX_ERROR_BODY) + "...";
             }
-            return new Attempt(false, retryable, status, scrub("HTTP " + status + (body.isEmpty() ? "" : ": " + body)), retryAfter(response));
-        } catch (HttpTimeoutException e) {
+            return new Attempt(false, retryable, status, scrub("HTTP " + status + (text.isEmpty() ? "" : ": " + text)),
+                    retryAfter(response.header("Retry-After").orElse(null)));
+        } catch (BlockedAddressException e) {
+            return new Attempt(false, false, null, scrub(e.getMessage()), null);
+        } catch (ConnectTimeoutException e) {
+            return new Attempt(false, true, null, "connect timeout after " + connectTimeout.toMillis() + " ms", null);
+        } catch (SocketTimeoutException e) {
             return new Attempt(false, true, null, "timeout after " + requestTimeout.toMillis() + " ms", null);
         } catch (IOException e) {
-            return new Attempt(false, true, null, scrub(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Attempt(false, true, null, "interrupted", null);
+            if (OutboundHttp.isCertificateRejected(e)) {
+                return new Attempt(false, false, null, scrub(OutboundHttp.reason(e)), null);
+            }
+            return new Attempt(false, true, null, scrub(describe(e)), null);
         }
     }
 
-    private static Duration retryAfter(HttpResponse<?> response) {
-        return response.headers().firstValue("Retry-After").map(v -> {
-            try {
-                return Duration.ofSeconds(Long.parseLong(v.trim()));
-            } catch (NumberFormatException e) {
-                return null; // HTTP-date form: use our own backoff
+    /**
+     * The class and message of an I/O failure, for the log and {@code delivery_attempts}: a refused
+     * connection as such, otherwise the first message down the cause chain, or a plain phrase.
+     * The request body is never part of a JDK I/O message; channel secrets are scrubbed by the caller.
+     */
+    static String describe(IOException e) {
+        if (e instanceof ConnectException) {
+            return "ConnectException: connection refused"; // HttpClient's HttpHostConnectException repeats the URL
+        }
+        String message = null;
+        for (Throwable t = e; t != null && message == null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage().strip();
             }
-        }).orElse(null);
+        }
+        if (message == null) {
+            message = e instanceof ConnectException ? "connection refused"
+                    : e instanceof EOFException || e.getCause() instanceof ClosedChannelException ? "connection closed by the receiver"
+                    : "no message";
+        }
+        if (message.length() > MAX_ERROR_BODY) {
+            message = message.substring(0, MAX_ERROR_BODY) + "...";
+        }
+        return e.getClass().getSimpleName() + ": " + message;
+    }
+
+    private static Duration retryAfter(String v) {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            return null; // HTTP-date form: use our own backoff
+        }
     }
 
     /** Removes this channel's secrets from a text that may echo them (a receiver's error body, an I/O message). */
@@ -147,7 +193,11 @@ public final class HttpChannel implements Channel {
 
     @Override
     public void close() {
-        // Java 17's HttpClient has no close(); its threads end once the client is unreachable
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // its connections are gone either way
+        }
     }
 
     /** For tests: the headers the request for this alert carries. */

@@ -90,6 +90,7 @@ class PayloadsTest {
         cc.name = "hook";
         cc.type = "webhook";
         cc.url = "http://127.0.0.1:9/x";
+        cc.allowedNetworks = java.util.List.of("127.0.0.0/8");
         cc.secret = Secret.of("s3cr3t-value");
         HttpChannel ch = new HttpChannel(cc, new SinkConfig());
         assertThat(ch.scrub("rejected s3cr3t-value!")).isEqualTo("rejected ******!");

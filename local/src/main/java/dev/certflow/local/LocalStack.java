@@ -1,0 +1,235 @@
+package dev.certflow.local;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.certflow.ingest.Ingest;
+import dev.certflow.embedded.TempDirs;
+import dev.certflow.runtime.service.Lifecycle;
+import dev.certflow.runtime.service.ServiceRunner;
+import dev.certflow.ingest.config.IngestConfig;
+import dev.certflow.runtime.config.ConfigLoader;
+import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.config.OpsSettings;
+import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
+import dev.certflow.runtime.kafka.TopicManager;
+import dev.certflow.runtime.ops.OpsServer;
+import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
+import dev.certflow.schemas.Topics;
+import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
+import dev.certflow.simulator.SimulatedSource;
+import dev.certflow.simulator.Simulator;
+import dev.certflow.simulator.SimulatorOptions;
+import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.Sink;
+import dev.certflow.sink.SinkConfig;
+import dev.certflow.streams.StreamsApp;
+import dev.certflow.streams.StreamsSettings;
+import dev.certflow.runtime.kafka.ClockTime;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole pipeline in one JVM: the in-JVM KRaft broker, the embedded schema registry over HTTP,
+ * an embedded PostgreSQL (unless a JDBC URL is configured; the sink is handed its URL), the simulated
+ * upstream APIs (unless real sources are configured), ingest, streams with its query API, and the
+ * sink with a console channel. Everything a started stack holds is closed in reverse order.
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    /** The value of {@code kafka.bootstrapServers} / {@code kafka.schemaRegistryUrl} that starts the embedded one. */
+    public static final String EMBEDDED = "embedded";
+
+    /** How the stack is started. */
+    public static final class Options {
+        /** The configuration (file, env, flags); sections left out get the one-JVM defaults. */
+        public ConfigTree config = ConfigLoader.load(null, Map.of(), List.of());
+        /** Simulated fleet; ignored when the configuration lists real ingest sources. */
+        public SimulatorOptions simulator = new SimulatorOptions().speed(1440);
+        /** Real-time poll interval of the simulated sources. */
+        public Duration simulatedPollInterval = Duration.ofSeconds(2);
+        /** Broker port (0 = free). */
+        public int kafkaPort = 0;
+        /** Embedded schema registry port (0 = free). */
+        public int registryPort = 0;
+        /** Embedded PostgreSQL port (0 = free). */
+        public int postgresPort = 0;
+        /** Where the console channel prints alerts (null = no console channel). */
+        public PrintStream console = System.out;
+    }
+
+    private final Lifecycle resources = new Lifecycle();
+    private KafkaSettings kafka;
+    private String registryUrl;
+    private OpsServer ops;
+    private EmbeddedPostgresServer postgres;
+    private Simulator simulator;
+    private Sink sink;
+    private StreamsApp streams;
+    private Ingest ingest;
+
+    private LocalStack() {
+    }
+
+    /** Starts everything; on failure, stops what was started and rethrows. */
+    public static LocalStack start(Options options) throws Exception {
+        LocalStack stack = new LocalStack();
+        try {
+            stack.startAll(options);
+            return stack;
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Options options) throws Exception {
+        ConfigTree tree = options.config;
+        tree.requireOnlySections(ServiceRunner.SECTIONS);
+        kafka = tree.bind("kafka", KafkaSettings.class);
+        // unless a layer names a cluster or registry, the one-JVM mode brings its own
+        if (tree.origin("kafka.bootstrapServers") == null) {
+            kafka.bootstrapServers = EMBEDDED;
+        }
+        if (tree.origin("kafka.schemaRegistryUrl") == null) {
+            kafka.schemaRegistryUrl = EMBEDDED;
+        }
+        OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
+        IngestConfig ingestConfig = tree.bind("ingest", IngestConfig.class);
+        StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class);
+        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class);
+
+        if (EMBEDDED.equals(kafka.bootstrapServers)) {
+            Path dir = Files.createTempDirectory("certflow-local-kafka-");
+            // a simulated clock faster than real time stamps records in the future: let the broker take them
+            EmbeddedKafkaBroker broker = add(EmbeddedKafkaBroker.start(dir, options.kafkaPort, true,
+                    Map.of("log.message.timestamp.after.max.ms", Long.toString(Long.MAX_VALUE))));
+            kafka.bootstrapServers = broker.bootstrapServers();
+        }
+        if (EMBEDDED.equals(kafka.schemaRegistryUrl)) {
+            kafka.schemaRegistryUrl = add(EmbeddedSchemaRegistry.start(options.registryPort)).url();
+        }
+        registryUrl = kafka.schemaRegistryUrl;
+        new TopicManager(kafka).ensure(Topics.ALL);
+
+        ops = add(OpsServer.start(opsSettings.host, Math.max(opsSettings.port, 0), OpsServer.newRegistry()));
+
+        if (streamsSettings.stateDir == null) {
+            Path stateDir = Files.createTempDirectory("certflow-local-streams-");
+            add(TempDirs.deleting(stateDir)); // closed after the streams application, which is added later
+            streamsSettings.stateDir = stateDir.toString();
+        }
+        if (sinkConfig.jdbcUrl == null || sinkConfig.jdbcUrl.isBlank()) {
+            // the one-JVM mode only (certflow sink requires a URL); closed after the sink, which is added later
+            postgres = add(EmbeddedPostgresServer.start(options.postgresPort));
+            sinkConfig.jdbcUrl = postgres.jdbcUrl("postgres");
+            sinkConfig.user = EmbeddedPostgresServer.USER;
+        }
+        if (options.console != null && sinkConfig.channels.stream().noneMatch(c -> "console".equalsIgnoreCase(c.type))) {
+            ChannelConfig console = new ChannelConfig();
+            console.name = "console";
+            console.type = "console";
+            sinkConfig.channels.add(console);
+        }
+        sink = add(Sink.start(kafka, sinkConfig, ops.registry(), ops, dev.certflow.sink.FaultHook.NONE,
+                options.console == null ? System.out : options.console));
+        // the simulated clock starts last, so its script is not half over before the pipeline runs
+        Time time = Time.SYSTEM;
+        if (ingestConfig.sources.isEmpty()) {
+            simulator = add(Simulator.start(options.simulator));
+            ingestConfig = simulatedIngest(simulator, options.simulatedPollInterval, tree.env());
+            time = new ClockTime(simulator.clock()::millis);
+        }
+        streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, time));
+        ingest = add(Ingest.start(kafka, ingestConfig, ops.registry(), ops));
+        LOG.info("certflow local stack started");
+    }
+
+    /** The ingest configuration polling every simulated source, its credentials by reference like any configuration's. */
+    static IngestConfig simulatedIngest(Simulator simulator, Duration pollInterval, Map<String, String> env) {
+        Map<String, String> withCredentials = new HashMap<>(env);
+        withCredentials.putAll(simulator.credentials());
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode root = f.objectNode();
+        ArrayNode sources = root.putObject("ingest").putArray("sources");
+        for (SimulatedSource s : simulator.sources()) {
+            ObjectNode node = sources.addObject();
+            node.put("kind", s.kind());
+            node.put("name", s.name());
+            node.put("baseUrl", s.baseUrl());
+            node.put("pollInterval", pollInterval.toMillis() + "ms");
+            Simulator.LOOPBACK_NETWORKS.forEach(node.putArray("allowedNetworks")::add); // the simulator listens on loopback
+            s.settings().forEach((k, v) -> {
+                if (k.equals("departmentIds")) {
+                    ArrayNode ids = node.putArray(k);
+                    for (String id : v.split(",")) {
+                        ids.add(id);
+                    }
+                } else if (SimulatedSource.CREDENTIAL_KEYS.contains(k)) {
+                    node.put(k, "${" + s.variable(k) + "}");
+                } else {
+                    node.put(k, v);
+                }
+            });
+        }
+        return ConfigLoader.fromTree(root, withCredentials).bind("ingest", IngestConfig.class);
+    }
+
+    private <T extends AutoCloseable> T add(T resource) {
+        return resources.add(resource);
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers;
+    }
+
+    public String schemaRegistryUrl() {
+        return registryUrl;
+    }
+
+    public KafkaSettings kafka() {
+        return kafka;
+    }
+
+    public OpsServer ops() {
+        return ops;
+    }
+
+    /** Base URL of the query API ({@code /v1/...}), /health, /ready and /metrics. */
+    public String queryApiUrl() {
+        return ops.url();
+    }
+
+    public String jdbcUrl() {
+        return sink.database().jdbcUrl();
+    }
+
+    /** The embedded PostgreSQL, or null when {@code sink.jdbcUrl} is configured. */
+    public EmbeddedPostgresServer postgres() {
+        return postgres;
+    }
+
+    /** The simulator, or null when real sources are configured. */
+    public Simulator simulator() {
+        return simulator;
+    }
+
+    public StreamsApp streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        resources.close();
+    }
+}

@@ -1,0 +1,131 @@
+package dev.certflow.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.certflow.runtime.config.ConfigLoader;
+import dev.certflow.simulator.SimulatorOptions;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import static org.awaitility.Awaitility.await;
+
+/** What the end-to-end runs of the one-JVM stack share: the alert recorder, the stack's options, reading the views. */
+final class EndToEnd {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private EndToEnd() {
+    }
+
+    /** A webhook receiver on loopback that keeps every alert it is sent. */
+    static final class Recorder implements AutoCloseable {
+        final List<JsonNode> received = new CopyOnWriteArrayList<>();
+        private final HttpServer server;
+
+        Recorder() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            server.createContext("/hook", exchange -> {
+                received.add(JSON.readTree(exchange.getRequestBody()));
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    /** A stack on free ports, a simulated fleet at 1440x polled every second, alerts to the recorder only. */
+    static LocalStack.Options options(Recorder recorder, int fleetSize, Consumer<ObjectNode> moreConfig) {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
+        root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
+                .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}")
+                .put("allowPrivateNetworks", true); // the recorder listens on loopback
+        moreConfig.accept(root);
+        LocalStack.Options options = new LocalStack.Options();
+        options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
+        options.simulator = new SimulatorOptions().size(fleetSize).seed(7).speed(1440);
+        options.simulatedPollInterval = Duration.ofSeconds(1);
+        options.console = null;
+        return options;
+    }
+
+    /**
+     * The old fixed thresholds (30, 14, 7, 1 days, no renewal policy): the day profile's CROSSES_30D/14D/7D/1D
+     * certificates are crossings of exactly those.
+     */
+    static void fixedThresholds(ObjectNode root) {
+        ObjectNode streams = root.putObject("streams");
+        streams.putArray("thresholdDays").add(30).add(14).add(7).add(1);
+        streams.putObject("renewal").put("enabled", false);
+    }
+
+    /** Waits until every alert the recorder got is in PostgreSQL's alert history too. */
+    static void awaitDeliveredAndRecorded(LocalStack stack, Recorder recorder) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+            int before = recorder.received.size();
+            return before > 0 && alertHistory(stack.jdbcUrl()).size() == before;
+        });
+    }
+
+    /** Alerts by certificate key, or {@code source:<source name>} for source alerts. */
+    static Map<String, List<JsonNode>> byKey(List<JsonNode> alerts) {
+        Map<String, List<JsonNode>> byKey = new LinkedHashMap<>();
+        for (JsonNode alert : alerts) {
+            String key = alert.path("certificateKey").isTextual() ? alert.get("certificateKey").asText()
+                    : "source:" + alert.path("source").asText();
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(alert);
+        }
+        return byKey;
+    }
+
+    static List<String> kindsAndStatuses(List<JsonNode> alerts) {
+        return alerts.stream().map(a -> a.get("kind").asText() + " " + a.get("status").asText()).toList();
+    }
+
+    /** {@code alert_id status} of every row in alert_history. */
+    static List<String> alertHistory(String jdbcUrl) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT alert_id, status FROM alert_history")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + " " + rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    static Set<String> certificateKeys(String jdbcUrl) throws Exception {
+        Set<String> out = new HashSet<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT cert_key FROM certificates")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
