@@ -88,6 +88,7 @@ public final class LocalCommand implements Callable<Integer> {
             out.println("certflow local is running");
             out.println("  Kafka bootstrap servers : " + stack.bootstrapServers());
             out.println("  schema registry         : " + stack.schemaRegistryUrl());
+            out.println("  dashboard               : " + stack.queryApiUrl() + "/");
             out.println("  query API               : " + stack.queryApiUrl() + "/v1/certificates/expiring-soon?days=30");
             out.println("  metrics / health        : " + stack.queryApiUrl() + "/metrics, /health, /ready");
             if (stack.postgres() != null) {

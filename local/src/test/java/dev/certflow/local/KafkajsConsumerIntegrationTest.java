@@ -109,7 +109,7 @@ class KafkajsConsumerIntegrationTest {
         ObjectNode sink = root.putObject("sink");
         sink.put("initialBackoff", "100ms");
         ObjectNode hook = sink.putArray("channels").addObject();
-        hook.put("name", "refuser").put("type", "webhook").put("maxAttempts", 1)
+        hook.put("name", "refuser").put("type", "webhook").put("maxAttempts", 1).put("allowPrivateNetworks", true)
                 .put("url", "http://127.0.0.1:" + refuser.getAddress().getPort() + "/hook").put("secret", "${" + HOOK_SECRET_ENV + "}");
         hook.putArray("routes").addObject().putArray("kinds").add("EXPIRED");
         hook.putArray("allowedNetworks").add("127.0.0.1/32");

@@ -123,6 +123,18 @@ class LocalStackEndToEndIntegrationTest {
                     assertThat(keys).as(c.script() + " " + c.key()).contains(c.key());
                 }
             }
+
+            // the dashboard is served at / of the same port, and its overview counts what the lists hold
+            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.queryApiUrl() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<title>certflow: certificate fleet</title>");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> { // the fleet may still move between the two requests
+                JsonNode summary = get(stack.queryApiUrl() + "/v1/summary");
+                assertThat(summary.path("counts").path("total").asLong()).isPositive();
+                assertThat(summary.path("counts").path("expiry-unknown").asLong())
+                        .isEqualTo(get(stack.queryApiUrl() + "/v1/certificates/expiry-unknown").path("count").asLong());
+            });
         }
     }
 

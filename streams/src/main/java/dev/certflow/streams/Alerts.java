@@ -33,11 +33,22 @@ final class Alerts {
     private final KeyValueStore<String, Alert> active;
     private final CertflowMetrics metrics;
     private final String sink;
+    private final Listener listener;
+
+    /** Told of every FIRING and RESOLVED this lifecycle emits (the dashboard's history and counts). */
+    interface Listener {
+        void emitted(Alert alert, long now);
+    }
 
     Alerts(KeyValueStore<String, Alert> active, CertflowMetrics metrics, String sink) {
+        this(active, metrics, sink, (a, now) -> { });
+    }
+
+    Alerts(KeyValueStore<String, Alert> active, CertflowMetrics metrics, String sink, Listener listener) {
         this.active = active;
         this.metrics = metrics;
         this.sink = sink;
+        this.listener = listener;
     }
 
     static String id(AlertKind kind, String subject, String episode) {
@@ -70,6 +81,7 @@ final class Alerts {
         active.put(slot, alert);
         ctx.forward(new Record<>(alert.getAlertId(), alert, now), sink);
         metrics.alertFired(alert.getKind());
+        listener.emitted(alert, now);
     }
 
     /** Resolves the active alert in {@code slot}, if any. */
@@ -86,6 +98,7 @@ final class Alerts {
                 .build();
         ctx.forward(new Record<>(resolved.getAlertId(), resolved, now), sink);
         metrics.alertResolved(current.getKind());
+        listener.emitted(resolved, now);
     }
 
     /** A certificate alert: source, kind and tenant come from the certificate key. */

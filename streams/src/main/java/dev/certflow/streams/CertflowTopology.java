@@ -90,15 +90,22 @@ public final class CertflowTopology {
         t.addStateStore(store(Names.EXPIRING_STORE, str, avro(ExpiringCertificate.class, topics)), task);
         t.addStateStore(store(Names.UNKNOWN_EXPIRY_STORE, str, avro(Certificate.class, topics)), cp);
         t.addStateStore(store(Names.RENEWAL_STATE_STORE, str, new JsonSerde<>(RenewalState.class)), cp, rp);
-        t.addStateStore(store(Names.FAILED_STORE, str, avro(FailedRenewal.class, topics)), cp, rp);
+        t.addStateStore(store(Names.FAILED_STORE, str, avro(FailedRenewal.class, topics)), task);
         t.addStateStore(store(Names.CERTIFICATE_ALERT_STORE, str, avro(Alert.class, topics)), task);
         t.addStateStore(store(Names.GENERATION_STORE, str, new JsonSerde<>(Generation.class)), task);
         t.addStateStore(store(Names.MATCH_STORE, str, avro(CertificateNameMatch.class, topics)), task);
+        t.addStateStore(store(Names.FLEET_SUMMARY_STORE, str, new JsonSerde<>(FleetIndex.Entry.class)), task);
+        t.addStateStore(store(Names.FLEET_INDEX_STORE, Serdes.Bytes(), Serdes.ByteArray()), task);
+        // counters change on nearly every record: cached, so the changelog gets one write per key per commit
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.FLEET_COUNTS_STORE), Serdes.Bytes(), Serdes.Long())
+                .withCachingEnabled(), task);
+        t.addStateStore(store(Names.HISTORY_STORE, str, new JsonSerde<>(CertificateHistory.Events.class)), task);
         t.addStateStore(store(Names.RENEWAL_ROW_STORE, str, avro(CertificateRenewal.class, topics)), task);
         t.addStateStore(store(Names.NAME_INDEX_STORE, str, avro(CertificateName.class, topics)), np);
         t.addStateStore(store(Names.NAME_RESULT_STORE, str, avro(CertificateNameMatch.class, topics)), np);
         t.addStateStore(store(Names.SOURCE_STATE_STORE, str, new JsonSerde<>(SourceState.class)), Names.SOURCE_STATUS_PROCESSOR);
         t.addStateStore(store(Names.SOURCE_ALERT_STORE, str, avro(Alert.class, topics)), Names.SOURCE_STATUS_PROCESSOR);
+        t.addStateStore(store(Names.SOURCE_POLL_STORE, str, avro(SourceStatus.class, topics)), Names.SOURCE_STATUS_PROCESSOR);
 
         t.addSink(Names.EXPIRING_SINK, expiring.name(), str.serializer(), expiring.valueSerde().serializer(), task);
         t.addSink(Names.RENEWALS_SINK, renewals.name(), str.serializer(), renewals.valueSerde().serializer(), task);

@@ -50,6 +50,9 @@ final class CertificateLifecycle {
     private final KeyValueStore<String, Generation> generations;
     private final KeyValueStore<String, CertificateNameMatch> matches;
     private final KeyValueStore<String, ExpiringCertificate> expiring;
+    private final KeyValueStore<String, dev.certflow.events.FailedRenewal> failed;
+    private final FleetIndex fleet;
+    private final CertificateHistory history;
     private final KeyValueStore<String, CertificateRenewal> renewals;
 
     CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
@@ -57,12 +60,26 @@ final class CertificateLifecycle {
         this.rules = rules;
         this.policy = policy;
         this.time = new TimeIndex(ctx);
-        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK);
+        this.fleet = new FleetIndex(ctx);
+        this.history = new CertificateHistory(ctx);
+        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK, (a, at) -> {
+            history.alert(a, at);
+            fleet.alerts(a.getKind(), a.getStatus() == dev.certflow.events.AlertStatus.FIRING ? 1 : -1);
+        });
         this.certificates = ctx.getStateStore(Names.CERTIFICATE_STORE);
         this.generations = ctx.getStateStore(Names.GENERATION_STORE);
         this.matches = ctx.getStateStore(Names.MATCH_STORE);
         this.expiring = ctx.getStateStore(Names.EXPIRING_STORE);
+        this.failed = ctx.getStateStore(Names.FAILED_STORE);
         this.renewals = ctx.getStateStore(Names.RENEWAL_ROW_STORE);
+    }
+
+    FleetIndex fleet() {
+        return fleet;
+    }
+
+    CertificateHistory history() {
+        return history;
     }
 
     TimeIndex time() {
@@ -135,6 +152,7 @@ final class CertificateLifecycle {
         }
         notDeployed(key, c, plan, status, m, now);
         time.reschedule(key, next);
+        fleet.update(key, c, bucket == null ? null : bucket.label(), status, failed.get(key) != null, now);
     }
 
     private void notDeployed(String key, Certificate c, RenewalPolicy.Plan plan, RenewalStatus status, CertificateNameMatch m, long now) {

@@ -75,6 +75,9 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         }
         Certificate prev = certificates.get(key);
         certificates.put(key, c);
+        if (prev == null || !java.util.Objects.equals(notAfter(prev), notAfter(c))) {
+            lifecycle.history().expiry(key, notAfter(prev), notAfter(c), now);
+        }
         lifecycle.time().reorder(key, notAfter(prev), notAfter(c));
         Alerts alerts = lifecycle.alerts();
         String unknownSlot = Alerts.slot(AlertKinds.UNKNOWN_SLOT, key);
@@ -184,6 +187,8 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
             lifecycle.alerts().resolve(ctx, Alerts.slot(slot, key), now, "certificate removed");
         }
         lifecycle.publishNames(key, prev, null, now);
+        lifecycle.fleet().update(key, null, null, null, false, now);
+        lifecycle.history().remove(key);
     }
 
     /** The wall-clock tick: re-evaluates only the certificates whose next transition is due. */

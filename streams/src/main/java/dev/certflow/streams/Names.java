@@ -55,6 +55,17 @@ public final class Names {
     /** Active SOURCE_DOWN alerts per source instance. */
     public static final String SOURCE_ALERT_STORE = "source-alert-store";
 
+    /** The dashboard: per certificate, what its index entries and counters were derived from ({@code FleetIndex.Entry}). */
+    public static final String FLEET_SUMMARY_STORE = "fleet-summary-store";
+    /** The dashboard's ordered indexes: by state, tenant, source, display name (each then expiry), names for search. */
+    public static final String FLEET_INDEX_STORE = "fleet-index-store";
+    /** The dashboard's counters: per state (fleet, tenant, source), expiry per day, firing alerts per kind, last change. */
+    public static final String FLEET_COUNTS_STORE = "fleet-counts-store";
+    /** The last 50 attempts, alert transitions and expiry changes per certificate key. */
+    public static final String HISTORY_STORE = "certificate-history-store";
+    /** The latest {@code SourceStatus} (poll outcome, counts) per source instance. */
+    public static final String SOURCE_POLL_STORE = "source-poll-store";
+
     private Names() {
     }
 }

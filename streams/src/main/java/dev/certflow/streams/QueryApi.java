@@ -38,9 +38,15 @@ final class QueryApi implements HttpHandler {
     static final long RETRY_AFTER_SECONDS = 2;
 
     private final QueryService queries;
+    private final FleetQueries fleet;
 
     QueryApi(QueryService queries) {
+        this(queries, new FleetQueries.Info("certflow-streams", java.util.List.of(7, 1), true, false, false, false));
+    }
+
+    QueryApi(QueryService queries, FleetQueries.Info info) {
         this.queries = queries;
+        this.fleet = new FleetQueries(queries, info);
     }
 
     @Override
@@ -53,7 +59,33 @@ final class QueryApi implements HttpHandler {
             String path = ex.getRequestURI().getRawPath();
             Map<String, String> q = QueryStrings.parse(ex.getRequestURI().getRawQuery());
             boolean local = "true".equals(q.get("local"));
-            if (path.equals("/v1/certificates/expiring-soon")) {
+            if (path.equals("/v1/info")) {
+                json(ex, fleet.info());
+            } else if (path.equals("/v1/summary")) {
+                json(ex, fleet.summary(blankToNull(q.get("tenant")), blankToNull(q.get("source")), local));
+            } else if (path.equals("/v1/timeline")) {
+                String by = q.getOrDefault("by", "tenant");
+                if (!java.util.List.of("tenant", "source", "fleet").contains(by)) {
+                    error(ex, 400, "parameter 'by' must be tenant, source or fleet" + ownerNote(by) + ", got '" + by + "'");
+                    return;
+                }
+                json(ex, fleet.timeline(intParam(q, "days", 90, 1, 3650), intParam(q, "bin", 7, 1, 366), by, local));
+            } else if (path.equals("/v1/certificates")) {
+                json(ex, fleet.certificates(page(q), local));
+            } else if (path.equals("/v1/alerts")) {
+                String kind = blankToNull(q.get("kind"));
+                if (kind != null) {
+                    try {
+                        kind = dev.certflow.events.AlertKind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)).name();
+                    } catch (IllegalArgumentException e) {
+                        throw new BadRequest("parameter 'kind' must be one of " + java.util.Arrays.toString(dev.certflow.events.AlertKind.values())
+                                + ", got '" + kind + "'");
+                    }
+                }
+                json(ex, fleet.alerts(kind, blankToNull(q.get("after")), intParam(q, "size", 100, 1, FleetQueries.MAX_PAGE), local));
+            } else if (path.equals("/v1/sources")) {
+                list(ex, fleet.sources(local));
+            } else if (path.equals("/v1/certificates/expiring-soon")) {
                 int days;
                 try {
                     days = Integer.parseInt(q.getOrDefault("days", "30"));
@@ -89,6 +121,8 @@ final class QueryApi implements HttpHandler {
             } else {
                 error(ex, 404, "no such endpoint " + path);
             }
+        } catch (BadRequest e) {
+            error(ex, 400, e.getMessage());
         } catch (QueryService.Unavailable | InvalidStateStoreException e) {
             // starting, rebalancing or restoring (a store read can also throw mid-answer): worth a retry soon
             LOG.info("Query not answerable now: {}", e.getMessage());
@@ -121,6 +155,105 @@ final class QueryApi implements HttpHandler {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage() + " (give the key's string form, or all of it URL-encoded)");
         }
+    }
+
+    /** A parameter the caller got wrong: 400 with the message. */
+    static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    private static String ownerNote(String value) {
+        return "owner".equals(value) ? " (owners are not configured in this version)" : "";
+    }
+
+    private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
+        String v = q.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new BadRequest("parameter '" + name + "' must be a whole number, got '" + v + "'");
+        }
+        if (n < min || n > max) {
+            throw new BadRequest("parameter '" + name + "' must be " + min + " to " + max + ", got " + n);
+        }
+        return n;
+    }
+
+    private static Long instantParam(Map<String, String> q, String name) {
+        String v = blankToNull(q.get(name));
+        if (v == null) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(v.trim()).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new BadRequest("parameter '" + name + "' must be an ISO-8601 instant such as 2027-01-31T00:00:00Z, got '" + v + "'");
+        }
+    }
+
+    /** The parameters of {@code GET /v1/certificates}. */
+    static FleetQueries.Page page(Map<String, String> q) {
+        FleetIndex.State state = null;
+        String s = blankToNull(q.get("state"));
+        if (s != null) {
+            state = FleetIndex.State.ofLabel(s.trim().toLowerCase(java.util.Locale.ROOT));
+            if (state == null) {
+                throw new BadRequest("parameter 'state' must be one of " + java.util.Arrays.stream(FleetIndex.State.values()).map(x -> x.label).toList()
+                        + ", got '" + s + "'");
+            }
+        }
+        dev.certflow.events.RenewalStatus renewal = null;
+        String r = blankToNull(q.get("renewal"));
+        if (r != null) {
+            try {
+                renewal = dev.certflow.events.RenewalStatus.valueOf(r.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("parameter 'renewal' must be one of " + java.util.Arrays.toString(dev.certflow.events.RenewalStatus.values())
+                        + ", got '" + r + "'");
+            }
+        }
+        String kind = blankToNull(q.get("kind"));
+        if (kind != null) {
+            try {
+                kind = dev.certflow.events.SourceKind.valueOf(kind.trim().toUpperCase(java.util.Locale.ROOT)).name().toLowerCase(java.util.Locale.ROOT);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("parameter 'kind' must be one of leegality, smoxy, yeastar, got '" + kind + "'");
+            }
+        }
+        if (blankToNull(q.get("owner")) != null) {
+            throw new BadRequest("parameter 'owner' needs owners, which are not configured in this version");
+        }
+        String sort = q.getOrDefault("sort", "expiry");
+        if (!java.util.List.of("expiry", "name", "tenant", "source").contains(sort)) {
+            throw new BadRequest("parameter 'sort' must be expiry, name, tenant or source" + ownerNote(sort) + ", got '" + sort + "'");
+        }
+        String order = q.getOrDefault("order", "asc");
+        if (!order.equals("asc") && !order.equals("desc")) {
+            throw new BadRequest("parameter 'order' must be asc or desc, got '" + order + "'");
+        }
+        byte[] after;
+        try {
+            after = FleetQueries.cursor(q.get("after"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        String search = blankToNull(q.get("q"));
+        if (search != null && search.length() > 253) {
+            throw new BadRequest("parameter 'q' is longer than a DNS name can be (253 characters)");
+        }
+        return new FleetQueries.Page(state, renewal, blankToNull(q.get("tenant")), blankToNull(q.get("source")), kind,
+                search == null ? null : search.trim(), instantParam(q, "expiresFrom"), instantParam(q, "expiresBefore"), sort,
+                order.equals("desc"), after, intParam(q, "size", 50, 1, FleetQueries.MAX_PAGE));
+    }
+
+    private static void json(HttpExchange ex, JsonNode body) throws IOException {
+        OpsServer.respond(ex, 200, JSON, AvroJson.MAPPER.writeValueAsString(body));
     }
 
     private static void list(HttpExchange ex, ArrayNode items) throws IOException {

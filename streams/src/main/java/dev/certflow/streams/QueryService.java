@@ -55,7 +55,7 @@ public final class QueryService {
      * (a TopologyTestDriver's); every method may throw {@link InvalidStateStoreException} while
      * Kafka Streams starts or rebalances, which the API answers with 503.
      */
-    interface StreamsState {
+    public interface StreamsState {
         <K, V> ReadOnlyKeyValueStore<K, V> store(String name);
 
         KeyQueryMetadata metadataForKey(String store, String key);
@@ -65,8 +65,31 @@ public final class QueryService {
         /** For messages. */
         String state();
 
-        static StreamsState of(KafkaStreams streams) {
+        /**
+         * The store of each partition this instance hosts, one by one: a store handle over every
+         * local task answers a range scan task after task, not in one key order, and a counter per task.
+         */
+        default <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+            return List.of(store(name));
+        }
+
+        static StreamsState of(KafkaStreams streams, HostInfo self) {
             return new StreamsState() {
+                @Override
+                public <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+                    java.util.TreeSet<Integer> numbers = new java.util.TreeSet<>();
+                    for (StreamsMetadata m : streams.streamsMetadataForStore(name)) {
+                        if (self == null || m.hostInfo().equals(self)) {
+                            m.topicPartitions().forEach(tp -> numbers.add(tp.partition()));
+                        }
+                    }
+                    List<ReadOnlyKeyValueStore<K, V>> out = new ArrayList<>();
+                    for (int p : numbers) {
+                        out.add(streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()).withPartition(p)));
+                    }
+                    return out;
+                }
+
                 @Override
                 public <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
                     return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
@@ -97,17 +120,22 @@ public final class QueryService {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public QueryService(KafkaStreams streams, HostInfo self, Time time, RenewalPolicy policy) {
-        this(StreamsState.of(streams), self, time, policy);
+        this(StreamsState.of(streams, self), self, time, policy);
     }
 
-    QueryService(StreamsState streams, HostInfo self, Time time, RenewalPolicy policy) {
+    /** Over any stores (a TopologyTestDriver's in tests and benchmarks). */
+    public QueryService(StreamsState streams, HostInfo self, Time time, RenewalPolicy policy) {
         this.streams = streams;
         this.self = self;
         this.time = time;
         this.policy = policy;
     }
 
-    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+    <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
+        return ask(() -> streams.partitions(name), "store " + name + " is not queryable");
+    }
+
+    <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
         return ask(() -> streams.store(name), "store " + name + " is not queryable");
     }
 
@@ -270,20 +298,71 @@ public final class QueryService {
         out.set("expiring", e == null ? null : AvroJson.of(e));
         FailedRenewal f = this.<String, FailedRenewal>store(Names.FAILED_STORE).get(key);
         out.set("failedRenewal", f == null ? null : AvroJson.of(f));
+        FleetIndex.Entry entry = this.<String, FleetIndex.Entry>store(Names.FLEET_SUMMARY_STORE).get(key);
+        out.set("states", FleetQueries.stateLabels(entry));
+        CertificateHistory.Events h = this.<String, CertificateHistory.Events>store(Names.HISTORY_STORE).get(key);
+        out.set("history", FleetQueries.history(h));
         return out;
     }
 
     private List<JsonNode> fromPeers(String storeName, String pathAndQuery) {
         List<JsonNode> out = new ArrayList<>();
-        String sep = pathAndQuery.endsWith("?") ? "" : "&";
+        for (JsonNode answer : peerAnswers(storeName, pathAndQuery)) {
+            answer.path("items").forEach(out::add);
+        }
+        return out;
+    }
+
+    /** The whole answer of every other instance hosting {@code storeName} to {@code pathAndQuery} with local=true. */
+    List<JsonNode> peerAnswers(String storeName, String pathAndQuery) {
+        List<JsonNode> out = new ArrayList<>();
+        String sep = pathAndQuery.endsWith("?") ? "" : pathAndQuery.contains("?") ? "&" : "?";
         for (StreamsMetadata m : ask(() -> streams.metadataForStore(storeName), "the instances hosting " + storeName + " are not known")) {
             if (self == null || m.hostInfo().equals(self) || m.hostInfo().port() < 0) {
                 continue;
             }
-            JsonNode items = get(m.hostInfo(), pathAndQuery + sep + "local=true", false);
-            items.path("items").forEach(out::add);
+            out.add(get(m.hostInfo(), pathAndQuery + sep + "local=true", false));
         }
         return out;
+    }
+
+    /** Every instance hosting the certificates' stores (host:port), this one included; empty while that is not known. */
+    List<String> instances() {
+        try {
+            List<String> out = new ArrayList<>();
+            for (StreamsMetadata m : streams.metadataForStore(Names.CERTIFICATE_STORE)) {
+                out.add(m.hostInfo().host() + ":" + m.hostInfo().port());
+            }
+            out.sort(Comparator.naturalOrder());
+            return out;
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    HostInfo self() {
+        return self;
+    }
+
+    Time time() {
+        return time;
+    }
+
+    String state() {
+        return streams.state();
+    }
+
+    /** The host of a certificate's partition, or null when it is this instance (or only this one is known). */
+    HostInfo hostOf(String key) {
+        KeyQueryMetadata meta = ask(() -> streams.metadataForKey(Names.CERTIFICATE_STORE, key), "no instance hosts certificate " + key);
+        if (meta == null || meta.activeHost() == null || meta.activeHost().port() < 0) {
+            throw new Unavailable("no instance hosts certificate " + key + " now", null);
+        }
+        return self != null && !meta.activeHost().equals(self) ? meta.activeHost() : null;
+    }
+
+    JsonNode getFrom(HostInfo host, String pathAndQuery) {
+        return get(host, pathAndQuery, true);
     }
 
     private JsonNode get(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
@@ -295,11 +374,11 @@ public final class QueryService {
                 return null;
             }
             if (r.statusCode() != 200) {
-                throw new Unavailable("instance " + host + " answered " + r.statusCode() + " for " + pathAndQuery, null);
+                throw new Unavailable("instance " + host.host() + ":" + host.port() + " answered " + r.statusCode() + " for " + pathAndQuery, null);
             }
             return AvroJson.MAPPER.readTree(r.body());
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " unreachable for " + pathAndQuery, e);
+            throw new Unavailable("instance " + host.host() + ":" + host.port() + " unreachable for " + pathAndQuery, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted asking " + host, e);

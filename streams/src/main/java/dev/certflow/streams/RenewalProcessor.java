@@ -62,6 +62,7 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
             throw new IllegalArgumentException("renewal-attempts record key '" + key + "' differs from field certificateKey '" + valueKey + "'");
         }
         long now = setup.now(ctx);
+        lifecycle.history().attempt(key, a);
         if (setup.policy().enabled() && a.getStatus() == AttemptStatus.SUCCEEDED && a.getIssuedNotAfter() != null) {
             Generation g = generations.get(key);
             Generation next = Generation.onIssued(g, a.getIssuedNotAfter().toEpochMilli(), attemptTime(a), a.getAttemptId());
@@ -95,8 +96,10 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
             // the final count goes into the RESOLVED text: it is the last row the table held
             lifecycle.alerts().resolve(ctx, slot, now, current == null ? "renewal succeeded"
                     : "renewal succeeded after " + current.getConsecutiveFailures() + " consecutive failure(s)");
+            lifecycle.fleet().failing(key, false, now);
             return;
         }
+        lifecycle.fleet().failing(key, true, now);
         if (!row.equals(current)) {
             failed.put(key, row);
             ctx.forward(new Record<>(key, row, now), Names.FAILED_SINK);

@@ -20,6 +20,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
     private final LongSupplier clock;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, SourceState> states;
+    private KeyValueStore<String, SourceStatus> polls;
     private Alerts alerts;
 
     /** @param clock "now", or null for Kafka Streams' wall clock */
@@ -33,6 +34,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
     public void init(ProcessorContext<String, Object> context) {
         ctx = context;
         states = context.getStateStore(Names.SOURCE_STATE_STORE);
+        polls = context.getStateStore(Names.SOURCE_POLL_STORE);
         alerts = new Alerts(context.getStateStore(Names.SOURCE_ALERT_STORE), metrics, Names.SOURCE_ALERTS_SINK);
     }
 
@@ -47,6 +49,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
         String slot = Alerts.slot("SOURCE_DOWN", source);
         if (s == null) {
             states.delete(source);
+            polls.delete(source);
             alerts.resolve(ctx, slot, now, "source removed");
             return;
         }
@@ -56,6 +59,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
             return; // repeated or older poll
         }
         states.put(source, state);
+        polls.put(source, s);
         boolean failedPoll = s.getOutcome() == PollOutcome.FAILED;
         int failures = state.consecutiveFailures();
         long firstFailure = state.firstFailureAt();

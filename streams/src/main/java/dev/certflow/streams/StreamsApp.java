@@ -111,10 +111,20 @@ public final class StreamsApp implements AutoCloseable {
         if (ops != null) {
             ops.addHealthCheck("streams", app::healthy);
             ops.addReadyCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
-            ops.addRoute("/v1/", new QueryApi(queries));
+            mountQueryApi(ops, queries, settings);
         }
         streams.start();
         return app;
+    }
+
+    /**
+     * Mounts the query API under {@code /v1/} and the web dashboard at {@code /} on an ops server
+     * (done by {@link #start}; public for benchmarks that query other stores).
+     */
+    public static void mountQueryApi(OpsServer ops, QueryService queries, StreamsSettings settings) {
+        ops.addRoute("/v1/", new QueryApi(queries, new FleetQueries.Info(settings.applicationId, java.util.List.copyOf(settings.thresholdDays),
+                settings.renewal.enabled, false, false, false)));
+        ops.addRoute("/", new Dashboard());
     }
 
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onUncaught(Throwable e, StreamsSettings settings) {

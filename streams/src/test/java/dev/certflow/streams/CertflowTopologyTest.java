@@ -430,14 +430,16 @@ class CertflowTopologyTest {
                     .filter(n -> n instanceof TopologyDescription.Processor)
                     .collect(Collectors.toMap(TopologyDescription.Node::name, n -> ((TopologyDescription.Processor) n).stores()));
             Set<String> lifecycle = Set.of(Names.CERTIFICATE_STORE, Names.SCHEDULE_STORE, Names.INDEX_STORE, Names.EXPIRY_ORDER_STORE,
-                    Names.EXPIRING_STORE, Names.CERTIFICATE_ALERT_STORE, Names.GENERATION_STORE, Names.MATCH_STORE, Names.RENEWAL_ROW_STORE);
+                    Names.EXPIRING_STORE, Names.CERTIFICATE_ALERT_STORE, Names.GENERATION_STORE, Names.MATCH_STORE,
+                    Names.FLEET_SUMMARY_STORE, Names.FLEET_INDEX_STORE, Names.FLEET_COUNTS_STORE, Names.HISTORY_STORE, Names.FAILED_STORE,
+                    Names.RENEWAL_ROW_STORE);
             assertThat(stores.get(Names.CERTIFICATE_PROCESSOR)).containsAll(lifecycle)
-                    .contains(Names.UNKNOWN_EXPIRY_STORE, Names.RENEWAL_STATE_STORE, Names.FAILED_STORE).hasSize(lifecycle.size() + 3);
+                    .contains(Names.UNKNOWN_EXPIRY_STORE, Names.RENEWAL_STATE_STORE).hasSize(lifecycle.size() + 2);
             assertThat(stores.get(Names.RENEWAL_PROCESSOR)).containsAll(lifecycle)
-                    .contains(Names.RENEWAL_STATE_STORE, Names.FAILED_STORE).hasSize(lifecycle.size() + 2);
+                    .contains(Names.RENEWAL_STATE_STORE).hasSize(lifecycle.size() + 1);
             assertThat(stores.get(Names.MATCH_PROCESSOR)).containsExactlyInAnyOrderElementsOf(lifecycle);
             assertThat(stores.get(Names.NAME_INDEX_PROCESSOR)).containsExactlyInAnyOrder(Names.NAME_INDEX_STORE, Names.NAME_RESULT_STORE);
-            assertThat(stores.get(Names.SOURCE_STATUS_PROCESSOR)).containsExactlyInAnyOrder(Names.SOURCE_STATE_STORE, Names.SOURCE_ALERT_STORE);
+            assertThat(stores.get(Names.SOURCE_STATUS_PROCESSOR)).containsExactlyInAnyOrder(Names.SOURCE_STATE_STORE, Names.SOURCE_ALERT_STORE, Names.SOURCE_POLL_STORE);
             // the name index reads its own topic alone: a sub-topology of its own, partitioned by parent domain
             TopologyDescription.Subtopology index = d.subtopologies().stream()
                     .filter(sub -> sub.nodes().stream().anyMatch(n -> n.name().equals(Names.NAME_INDEX_PROCESSOR))).findFirst().orElseThrow();

@@ -120,6 +120,15 @@ final class Harness implements AutoCloseable {
      * with "now" at {@link Fixtures#START}.
      */
     QueryService queries() {
+        return queries(new ClockTime(Fixtures.START::toEpochMilli));
+    }
+
+    /** The query service with "now" at the driver's wall clock. */
+    QueryService queriesAtDriverTime() {
+        return queries(new ClockTime(() -> now.toEpochMilli()));
+    }
+
+    private QueryService queries(ClockTime clock) {
         HostInfo self = new HostInfo("localhost", 1);
         return new QueryService(new QueryService.StreamsState() {
             @Override
@@ -141,7 +150,7 @@ final class Harness implements AutoCloseable {
             public String state() {
                 return "RUNNING";
             }
-        }, self, new ClockTime(Fixtures.START::toEpochMilli), new RenewalPolicy(settings.renewal));
+        }, self, clock, new RenewalPolicy(settings.renewal));
     }
 
     @Override

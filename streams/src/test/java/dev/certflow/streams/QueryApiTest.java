@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -42,7 +43,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The query API over HTTP: key forms, 503 while the stores cannot be read, ordering by instant. */
 class QueryApiTest {
     private static final List<String> ENDPOINTS = List.of("/v1/certificates/expiring-soon?days=30", "/v1/certificates/expiry-unknown",
-            "/v1/certificates/renewal-overdue", "/v1/renewals/failed", "/v1/certificates/smoxy/smoxy-eu/acme/1", "/v1/certificates/smoxy%2Fsmoxy-eu%2Facme%2F1");
+            "/v1/certificates/renewal-overdue", "/v1/renewals/failed", "/v1/certificates/smoxy/smoxy-eu/acme/1", "/v1/certificates/smoxy%2Fsmoxy-eu%2Facme%2F1",
+            "/v1/summary", "/v1/timeline?days=365&by=source", "/v1/certificates?state=expired&q=example.com", "/v1/certificates?sort=name",
+            "/v1/alerts", "/v1/sources");
 
     @AutoClose
     private final Closeables closeables = new Closeables();
@@ -51,7 +54,7 @@ class QueryApiTest {
     private String serve(QueryService queries) throws Exception {
         OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
         closeables.add(ops);
-        ops.addRoute("/v1/", new QueryApi(queries));
+        StreamsApp.mountQueryApi(ops, queries, new StreamsSettings());
         return ops.url();
     }
 
@@ -169,21 +172,48 @@ class QueryApiTest {
 
     @Test
     void whileKafkaStreamsHasNotStartedEveryQueryAnswers503WithRetryAfter(@TempDir Path stateDir) throws Exception {
-        KafkaSettings kafka = new KafkaSettings();
-        kafka.bootstrapServers = "127.0.0.1:9"; // never contacted: the client is created, not started
-        kafka.schemaRegistryUrl = "mock://" + UUID.randomUUID();
-        StreamsSettings settings = new StreamsSettings();
-        settings.applicationId = "query-api-test-" + UUID.randomUUID();
-        settings.stateDir = stateDir.toString();
-        CertflowMetrics metrics = new CertflowMetrics(null);
-        Properties props = StreamsProperties.of(kafka, settings, "localhost:1", metrics);
-        KafkaStreams streams = new KafkaStreams(CertflowTopology.buildTopology(kafka.topics(), settings, metrics), props);
-        closeables.add(() -> streams.close(Duration.ofSeconds(10)));
+        KafkaStreams streams = closeables.add(notStarted(stateDir));
         assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
         String base = serve(new QueryService(streams, new HostInfo("localhost", 1), Time.SYSTEM, new RenewalPolicy(new StreamsSettings.RenewalSettings())));
         for (String endpoint : ENDPOINTS) {
             assertUnavailable(get(base + endpoint), endpoint);
         }
+        // what the dashboard asks first still answers, saying why the rest does not
+        HttpResponse<String> info = get(base + "/v1/info");
+        assertThat(info.statusCode()).isEqualTo(200);
+        assertThat(AvroJson.MAPPER.readTree(info.body()).get("state").asText()).isEqualTo("CREATED");
+        assertThat(AvroJson.MAPPER.readTree(info.body()).get("ready").asBoolean()).isFalse();
+    }
+
+    @Test
+    void theDashboardsParametersAreCheckedAndNamedWhenWrong() throws Exception {
+        String base = serve(harness().queries());
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("/v1/certificates?state=broken", "'state'");
+        bad.put("/v1/certificates?renewal=LATE", "'renewal'");
+        bad.put("/v1/certificates?kind=acme", "'kind'");
+        bad.put("/v1/certificates?sort=owner", "owners are not configured");
+        bad.put("/v1/certificates?owner=payments", "'owner'");
+        bad.put("/v1/certificates?order=up", "'order'");
+        bad.put("/v1/certificates?size=0", "'size'");
+        bad.put("/v1/certificates?after=%25%25", "'after'");
+        bad.put("/v1/certificates?expiresFrom=tomorrow", "'expiresFrom'");
+        bad.put("/v1/timeline?by=colour", "'by'");
+        bad.put("/v1/timeline?days=x", "'days'");
+        bad.put("/v1/alerts?kind=LOUD", "'kind'");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            HttpResponse<String> r = get(base + e.getKey());
+            assertThat(r.statusCode()).as(e.getKey() + ": " + r.body()).isEqualTo(400);
+            assertThat(AvroJson.MAPPER.readTree(r.body()).get("error").asText()).as(e.getKey()).contains(e.getValue());
+        }
+        HttpResponse<String> page = get(base + "/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<main").contains("/assets/chart.umd.js").doesNotContain("http://").doesNotContain("https://");
+        HttpResponse<String> chart = get(base + "/assets/chart.umd.js");
+        assertThat(chart.statusCode()).isEqualTo(200);
+        assertThat(chart.body()).contains("Chart.js v" + Dashboard.chartJsVersion());
+        assertThat(get(base + "/assets/chart.js-LICENSE.md").body()).contains("MIT");
+        assertThat(get(base + "/nothing-here").statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -219,6 +249,25 @@ class QueryApiTest {
         for (String endpoint : ENDPOINTS) {
             assertUnavailable(get(base + endpoint), endpoint);
         }
+    }
+
+    /** A Kafka Streams client of the real topology, created but never started (its broker is never contacted). */
+    static KafkaStreams notStarted(Path stateDir) {
+        KafkaSettings kafka = new KafkaSettings();
+        kafka.bootstrapServers = "127.0.0.1:9";
+        kafka.schemaRegistryUrl = "mock://" + UUID.randomUUID();
+        StreamsSettings settings = new StreamsSettings();
+        settings.applicationId = "not-started-" + UUID.randomUUID();
+        settings.stateDir = stateDir.toString();
+        CertflowMetrics metrics = new CertflowMetrics(null);
+        Properties props = StreamsProperties.of(kafka, settings, "localhost:1", metrics);
+        KafkaStreams streams = new KafkaStreams(CertflowTopology.buildTopology(kafka.topics(), settings, metrics), props) {
+            @Override
+            public void close() {
+                close(Duration.ofSeconds(10));
+            }
+        };
+        return streams;
     }
 
     private static void assertUnavailable(HttpResponse<String> r, String endpoint) throws Exception {

@@ -39,13 +39,19 @@ class TwoInstancesQueryIntegrationTest {
     private final Closeables closeables = new Closeables();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private StreamsApp instance(KafkaSettings kafka, String appId, Path stateDir) throws Exception {
+    /** Settings for one of several instances of the application in a test: quick commits, quick to notice a peer gone. */
+    static StreamsSettings settings(String appId, Path stateDir) {
         StreamsSettings s = new StreamsSettings();
         s.applicationId = appId;
         s.stateDir = stateDir.toString();
         s.commitInterval = Duration.ofMillis(100);
         s.properties.put("session.timeout.ms", "6000");
         s.properties.put("heartbeat.interval.ms", "1000");
+        return s;
+    }
+
+    private StreamsApp instance(KafkaSettings kafka, String appId, Path stateDir) throws Exception {
+        StreamsSettings s = settings(appId, stateDir);
         OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
         closeables.add(ops);
         StreamsApp app = StreamsApp.start(kafka, s, ops.registry(), ops);

@@ -191,7 +191,8 @@ public final class ExpiryTickBench {
         }
     }
 
-    private static void awaitCaughtUp(KafkaSettings kafka, String group, String topic, Duration timeout) throws Exception {
+    /** Waits until the group's committed offsets reach the topic's end offsets (as they were when called). */
+    static void awaitCaughtUp(KafkaSettings kafka, String group, String topic, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(kafka.admin("tick-bench"))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

@@ -1,0 +1,335 @@
+package dev.certflow.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.certflow.events.AttemptStatus;
+import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateKey;
+import dev.certflow.events.ExpiringCertificate;
+import dev.certflow.events.ExpiryStatus;
+import dev.certflow.events.PollOutcome;
+import dev.certflow.events.RenewalStatus;
+import dev.certflow.events.SourceKind;
+import dev.certflow.schemas.CertificateKeys;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import static dev.certflow.streams.Fixtures.START;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dashboard's aggregates stay exact while certificates arrive, change, cross their boundaries at
+ * ticks, fail and recover, and leave: the counters, the timeline and every page equal what a full
+ * recount of the topology's own stores gives.
+ */
+class FleetIndexTest {
+    @AutoClose
+    private final Closeables closeables = new Closeables();
+    private static final FleetQueries.Info INFO = new FleetQueries.Info("test", List.of(7, 1), true, false, false, false);
+
+    private Harness harness() {
+        Harness h = new Harness();
+        closeables.add(h);
+        return h;
+    }
+
+    /** A random fleet over three kinds, four tenants, some without an expiry, some failing, some superseded. */
+    private static List<Certificate> fleet(Random r, int n, Instant now) {
+        List<Certificate> out = new ArrayList<>();
+        String[] tenants = {"acme", "bank", "shop", "zeta"};
+        for (int i = 0; i < n; i++) {
+            Instant notAfter = r.nextInt(10) == 0 ? null : now.plus(Duration.ofHours(r.nextInt(24 * 420) - 24 * 30));
+            String tenant = tenants[r.nextInt(tenants.length)];
+            String domain = "c" + i + "." + tenant + ".example.com";
+            Certificate c = switch (r.nextInt(3)) {
+                case 0 -> RenewalFixtures.smoxyAuto(tenant, "s" + i, domain, List.of(domain, "www." + domain), notAfter, now);
+                case 1 -> RenewalFixtures.yeastarUpload("pbx-" + tenant, "y" + i, domain, notAfter, now);
+                default -> RenewalFixtures.leegality(tenant, "l" + i, "Signing " + i, now.minus(Duration.ofDays(30)), notAfter, now);
+            };
+            if (notAfter == null) {
+                c = Certificate.newBuilder(c).setExpiryStatus(ExpiryStatus.UNPARSEABLE).setNotAfterRaw("31/02/2027").build();
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    @Test
+    void countsTimelineAndPagesEqualARecountOfTheStoresThroughArrivalsTicksFailuresAndRemovals() {
+        Harness h = harness();
+        Random r = new Random(13);
+        List<Certificate> certs = fleet(r, 240, START);
+        certs.forEach(c -> h.certificates.pipeInput(RenewalFixtures.k(c), c));
+        // failing streaks on every seventh, one of them recovered later
+        for (int i = 0; i < certs.size(); i += 7) {
+            CertificateKey key = certs.get(i).getKey();
+            h.attempts.pipeInput(CertificateKeys.format(key), Fixtures.attempt(key, "f" + i, AttemptStatus.FAILED, START.minusSeconds(3600), "rate limited"));
+        }
+        // a replacement that supersedes c2's smoxy twin: same tenant and source, every name, later expiry
+        assertExact(h);
+
+        h.advanceHourly(Duration.ofDays(12)); // floors, due and overdue points and expiries are crossed at ticks
+        CertificateKey recovered = certs.get(7).getKey();
+        h.attempts.pipeInput(CertificateKeys.format(recovered), Fixtures.attempt(recovered, "ok7", AttemptStatus.SUCCEEDED, h.now(), null));
+        for (int i = 0; i < 40; i++) {
+            Certificate c = certs.get(i * 3);
+            if (i % 2 == 0) {
+                h.certificates.pipeInput(RenewalFixtures.k(c), (Certificate) null); // removed at the source
+            } else if (c.getNotAfter() != null) {
+                Certificate renewed = Certificate.newBuilder(c).setNotAfter(c.getNotAfter().plus(Duration.ofDays(90))).build();
+                h.certificates.pipeInput(RenewalFixtures.k(renewed), renewed);
+            }
+        }
+        assertExact(h);
+        h.advanceHourly(Duration.ofDays(20));
+        assertExact(h);
+    }
+
+    private void assertExact(Harness h) {
+        FleetQueries fleet = new FleetQueries(h.queriesAtDriverTime(), INFO);
+        long now = h.now().toEpochMilli();
+        List<Recount> all = recount(h, now);
+
+        // counters: fleet and per tenant, every state
+        ObjectNode summary = fleet.summary(null, null, false);
+        assertThat(summary.path("counts").path("total").asLong()).isEqualTo(all.size());
+        for (FleetIndex.State s : FleetIndex.State.values()) {
+            assertThat(summary.path("counts").path(s.label).asLong()).as(s.label)
+                    .isEqualTo(all.stream().filter(x -> (x.states & FleetIndex.bit(s)) != 0).count());
+        }
+        assertThat(summary.path("counts").path("healthy").asLong()).isLessThan(all.size()); // the fleet has problems to show
+        for (String tenant : List.of("acme", "bank")) {
+            ObjectNode t = fleet.summary(tenant, null, false);
+            assertThat(t.path("counts").path("total").asLong()).isEqualTo(all.stream().filter(x -> tenant.equals(x.tenant)).count());
+            assertThat(t.path("counts").path("renewal-overdue").asLong()).isEqualTo(all.stream()
+                    .filter(x -> tenant.equals(x.tenant) && (x.states & FleetIndex.bit(FleetIndex.State.OVERDUE)) != 0).count());
+        }
+        long firing = 0;
+        try (KeyValueIterator<String, dev.certflow.events.Alert> it = h.driver.<String, dev.certflow.events.Alert>getKeyValueStore(Names.CERTIFICATE_ALERT_STORE).all()) {
+            while (it.hasNext()) {
+                it.next();
+                firing++;
+            }
+        }
+        assertThat(summary.path("firingAlerts").asLong()).isEqualTo(firing);
+
+        // the timeline: every certificate once, before, inside (by day) or after the window, or without an expiry
+        ObjectNode timeline = fleet.timeline(90, 7, "tenant", false);
+        long inBins = 0;
+        for (JsonNode b : timeline.path("bins")) {
+            long stacked = 0;
+            for (JsonNode v : b.path("stacks")) {
+                stacked += v.asLong();
+            }
+            assertThat(stacked).isEqualTo(b.path("total").asLong());
+            long from = Instant.parse(b.path("start").asText()).toEpochMilli();
+            long to = Instant.parse(b.path("end").asText()).toEpochMilli();
+            assertThat(b.path("total").asLong()).isEqualTo(all.stream().filter(x -> x.notAfter != null && x.notAfter >= from && x.notAfter < to).count());
+            inBins += b.path("total").asLong();
+        }
+        assertThat(inBins + timeline.path("before").asLong() + timeline.path("after").asLong() + timeline.path("unknown").asLong()).isEqualTo(all.size());
+
+        // pages, in every order the index serves, filtered and not, equal the recount sorted the same way
+        Comparator<Recount> byExpiry = Comparator.comparing((Recount x) -> x.notAfter == null ? Long.MAX_VALUE : x.notAfter).thenComparing(x -> x.key);
+        assertPages(fleet, page(null, null, null, "expiry", false), all, x -> true, byExpiry);
+        assertPages(fleet, page(null, null, null, "expiry", true), all, x -> true, byExpiry.reversed());
+        assertPages(fleet, page(FleetIndex.State.OVERDUE, null, null, "expiry", false), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.OVERDUE)) != 0, byExpiry);
+        assertPages(fleet, page(FleetIndex.State.HEALTHY, "bank", null, "expiry", false), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.HEALTHY)) != 0 && "bank".equals(x.tenant), byExpiry);
+        assertPages(fleet, page(null, "acme", "smoxy-eu", "expiry", true), all,
+                x -> "acme".equals(x.tenant) && "smoxy-eu".equals(x.source), byExpiry.reversed());
+        Comparator<Recount> byName = Comparator.comparing((Recount x) -> x.display).thenComparing(byExpiry);
+        assertPages(fleet, page(null, null, null, "name", false), all, x -> true, byName);
+        assertPages(fleet, page(FleetIndex.State.FAILING, null, null, "name", true), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.FAILING)) != 0, byName.reversed());
+        Comparator<Recount> byTenant = Comparator.comparing((Recount x) -> x.tenant == null ? "-" : x.tenant).thenComparing(byExpiry);
+        assertPages(fleet, page(null, null, null, "tenant", false), all, x -> true, byTenant);
+        assertPages(fleet, page(null, "shop", null, "tenant", false), all, x -> "shop".equals(x.tenant), byTenant);
+        Comparator<Recount> bySource = Comparator.comparing((Recount x) -> x.source).thenComparing(byExpiry);
+        assertPages(fleet, page(FleetIndex.State.UNKNOWN, null, null, "source", false), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.UNKNOWN)) != 0, bySource);
+        // a week of expiries (what hovering a timeline bar asks), one tenant
+        long from = now + 14 * ExpiryRules.DAY;
+        long before = from + 7 * ExpiryRules.DAY;
+        assertPages(fleet, new FleetQueries.Page(null, null, "zeta", null, null, null, from, before, "expiry", false, null, 3), all,
+                x -> "zeta".equals(x.tenant) && x.notAfter != null && x.notAfter >= from && x.notAfter < before, byExpiry);
+        assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.SCHEDULED, null, null, "yeastar", null, null, null, "expiry", false, null, 4), all,
+                x -> "SCHEDULED".equals(x.renewal) && x.key.startsWith("yeastar/"), byExpiry);
+    }
+
+    private static FleetQueries.Page page(FleetIndex.State state, String tenant, String source, String sort, boolean desc) {
+        return new FleetQueries.Page(state, null, tenant, source, null, null, null, null, sort, desc, null, 7);
+    }
+
+    /** Pages through with the API's cursors and compares with the recount's order. */
+    private static void assertPages(FleetQueries fleet, FleetQueries.Page first, List<Recount> all, Predicate<Recount> filter, Comparator<Recount> order) {
+        List<String> expected = all.stream().filter(filter).sorted(order).map(x -> x.key).toList();
+        List<String> got = new ArrayList<>();
+        byte[] after = null;
+        for (int guard = 0; guard < 1000; guard++) {
+            FleetQueries.Page p = new FleetQueries.Page(first.state(), first.renewal(), first.tenant(), first.source(), first.kind(), first.search(),
+                    first.expiresFrom(), first.expiresBefore(), first.sort(), first.desc(), after, first.size());
+            ObjectNode answer = fleet.certificates(p, false);
+            answer.path("items").forEach(n -> got.add(n.path("key").asText()));
+            if (!answer.path("count").isNull()) {
+                assertThat(answer.path("count").asLong()).as(first.toString()).isEqualTo(expected.size());
+            }
+            if (answer.path("next").isNull()) {
+                break;
+            }
+            assertThat(answer.path("items").size()).isEqualTo(first.size());
+            after = FleetQueries.cursor(answer.path("next").asText());
+        }
+        assertThat(got).as(first.query()).isEqualTo(expected);
+    }
+
+    /** One certificate as the topology's own stores say it is now. */
+    private record Recount(String key, String tenant, String source, Long notAfter, int states, String renewal, String display) {
+    }
+
+    private static List<Recount> recount(Harness h, long now) {
+        KeyValueStore<String, Certificate> certificates = h.driver.getKeyValueStore(Names.CERTIFICATE_STORE);
+        KeyValueStore<String, ExpiringCertificate> expiring = h.driver.getKeyValueStore(Names.EXPIRING_STORE);
+        KeyValueStore<String, Object> failed = h.driver.getKeyValueStore(Names.FAILED_STORE);
+        KeyValueStore<String, Generation> generations = h.driver.getKeyValueStore(Names.GENERATION_STORE);
+        KeyValueStore<String, dev.certflow.events.CertificateNameMatch> matches = h.driver.getKeyValueStore(Names.MATCH_STORE);
+        RenewalPolicy policy = new RenewalPolicy(h.settings.renewal);
+        List<Recount> out = new ArrayList<>();
+        try (KeyValueIterator<String, Certificate> it = certificates.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Certificate> e = it.next();
+                Certificate c = e.value;
+                boolean known = ExpiryRules.hasKnownExpiry(c);
+                ExpiringCertificate row = expiring.get(e.key);
+                String bucket = row == null || row.getBucket().startsWith("renewal-") ? null : row.getBucket();
+                RenewalStatus status = known ? policy.assess(c, generations.get(e.key), matches.get(e.key), now).status() : RenewalStatus.UNKNOWN;
+                int states = FleetIndex.states(known, bucket, status, failed.get(e.key) != null);
+                out.add(new Recount(e.key, c.getKey().getTenant(), c.getKey().getSourceName(), known ? c.getNotAfter().toEpochMilli() : null, states,
+                        status.name(), Alerts.displayName(c, c.getKey()).toLowerCase(Locale.ROOT)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aSearchFindsCertificatesByNamePrefixByDomainAndByKeyPrefix() {
+        Harness h = harness();
+        Certificate shop = RenewalFixtures.smoxyAuto("acme", "1", "shop.example.com", List.of("shop.example.com", "pay.shop.example.com"),
+                START.plus(Duration.ofDays(40)), START);
+        Certificate wild = RenewalFixtures.smoxyAuto("acme", "2", "*.example.com", List.of("*.example.com"), START.plus(Duration.ofDays(50)), START);
+        Certificate other = RenewalFixtures.smoxyAuto("bank", "3", "shop.example.org", List.of(), START.plus(Duration.ofDays(60)), START);
+        Certificate signing = RenewalFixtures.leegality("dept-9", "4", "Board Signing Key", START.minus(Duration.ofDays(10)), START.plus(Duration.ofDays(300)), START);
+        for (Certificate c : List.of(shop, wild, other, signing)) {
+            h.certificates.pipeInput(RenewalFixtures.k(c), c);
+        }
+        FleetQueries fleet = new FleetQueries(h.queriesAtDriverTime(), INFO);
+        assertThat(search(fleet, "pay.shop.example.com")).containsExactly(RenewalFixtures.k(shop));        // a SAN, exactly
+        assertThat(search(fleet, "SHOP.")).containsExactly(RenewalFixtures.k(shop), RenewalFixtures.k(other)); // names starting with it, any case
+        assertThat(search(fleet, "example.com")).containsExactly(RenewalFixtures.k(shop), RenewalFixtures.k(wild)); // names under the domain
+        assertThat(search(fleet, "ample.com")).isEmpty();                                                  // not a label boundary
+        assertThat(search(fleet, "board sign")).containsExactly(RenewalFixtures.k(signing));               // the source's name
+        assertThat(search(fleet, "smoxy/smoxy-eu/bank/")).containsExactly(RenewalFixtures.k(other));       // a key prefix
+        ObjectNode page = fleet.certificates(new FleetQueries.Page(null, null, "acme", null, null, "example.com", null, null, "expiry", false, null, 50), false);
+        assertThat(page.path("count").asInt()).isEqualTo(2);
+        assertThat(page.path("items").get(0).path("sans").toString()).contains("pay.shop.example.com");
+    }
+
+    private static List<String> search(FleetQueries fleet, String q) {
+        List<String> keys = new ArrayList<>();
+        fleet.certificates(new FleetQueries.Page(null, null, null, null, null, q, null, null, "expiry", false, null, 50), false)
+                .path("items").forEach(n -> keys.add(n.path("key").asText()));
+        return keys;
+    }
+
+    @Test
+    void theHistoryKeepsTheLastFiftyAttemptsAndAlertsOfACertificateAndGoesWithIt() {
+        Harness h = harness();
+        Certificate c = RenewalFixtures.yeastarUpload("pbx-1", "9", "pbx.example.com", START.plus(Duration.ofDays(3)), START);
+        String key = RenewalFixtures.k(c);
+        h.certificates.pipeInput(key, c);
+        for (int i = 0; i < 60; i++) {
+            h.attempts.pipeInput(key, Fixtures.attempt(c.getKey(), "a" + i, AttemptStatus.FAILED, START.plusSeconds(60L * i), "boom " + i));
+        }
+        // redelivered: no second entry
+        h.attempts.pipeInput(key, Fixtures.attempt(c.getKey(), "a59", AttemptStatus.FAILED, START.plusSeconds(60L * 59), "boom 59"));
+        JsonNode one = h.queriesAtDriverTime().certificate(key, true);
+        JsonNode history = one.path("history");
+        assertThat(history.size()).isEqualTo(CertificateHistory.MAX_EVENTS);
+        assertThat(history.get(0).path("id").asText()).isEqualTo("a59"); // newest first
+        assertThat(history.get(0).path("code").asText()).isEqualTo("E_boom 59");
+        List<String> ids = new ArrayList<>();
+        history.forEach(e -> ids.add(e.path("id").asText()));
+        assertThat(ids).doesNotContain("a0", "a9").contains("a10"); // the oldest went; attempts, not the alerts, fill it
+        assertThat(ids.stream().filter("a59"::equals).count()).isEqualTo(1);
+        assertThat(one.path("states").toString()).contains("renewal-failing", "expiring");
+
+        Certificate fresh = RenewalFixtures.yeastarUpload("pbx-1", "10", "other.example.com", START.plus(Duration.ofDays(3)), START);
+        h.certificates.pipeInput(RenewalFixtures.k(fresh), fresh);
+        JsonNode events = h.queriesAtDriverTime().certificate(RenewalFixtures.k(fresh), true).path("history");
+        List<String> kinds = new ArrayList<>();
+        events.forEach(e -> kinds.add(e.path("type").asText() + ":" + e.path("kind").asText() + ":" + e.path("status").asText()));
+        assertThat(kinds).contains("alert:EXPIRING:FIRING", "alert:RENEWAL_OVERDUE:FIRING", "expiry:null:first-seen");
+
+        h.certificates.pipeInput(key, (Certificate) null);
+        assertThat(h.driver.getKeyValueStore(Names.HISTORY_STORE).get(key)).isNull();
+        assertThat(h.driver.getKeyValueStore(Names.FLEET_SUMMARY_STORE).get(key)).isNull();
+    }
+
+    @Test
+    void sourcesShowTheirLatestPollAndWhetherTheyAreDown() {
+        Harness h = harness();
+        h.sourceStatus.pipeInput("pbx-berlin", Fixtures.poll("pbx-berlin", START, PollOutcome.SUCCESS));
+        for (int i = 1; i <= 3; i++) {
+            h.sourceStatus.pipeInput("pbx-paris", Fixtures.poll("pbx-paris", START.plusSeconds(60L * i), PollOutcome.FAILED));
+        }
+        FleetQueries fleet = new FleetQueries(h.queriesAtDriverTime(), INFO);
+        Map<String, JsonNode> bySource = new HashMap<>();
+        fleet.sources(false).forEach(n -> bySource.put(n.path("sourceName").asText(), n));
+        assertThat(bySource.get("pbx-berlin").path("outcome").asText()).isEqualTo("SUCCESS");
+        assertThat(bySource.get("pbx-berlin").path("down").asBoolean()).isFalse();
+        assertThat(bySource.get("pbx-paris").path("consecutiveFailures").asInt()).isEqualTo(3);
+        assertThat(bySource.get("pbx-paris").path("errorKind").asText()).isEqualTo("timeout");
+        assertThat(bySource.get("pbx-paris").path("down").asBoolean()).isTrue();
+        JsonNode alerts = fleet.alerts(null, null, 10, false).path("items");
+        assertThat(alerts.get(0).path("kind").asText()).isEqualTo("SOURCE_DOWN");
+        assertThat(fleet.summary(null, null, false).path("alerts").path("SOURCE_DOWN").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void firingAlertsArePagedWithCursorsAndFilteredByKind() {
+        Harness h = harness();
+        for (int i = 0; i < 9; i++) {
+            CertificateKey key = CertificateKeys.of(SourceKind.SMOXY, "smoxy-eu", "acme", "e" + i);
+            h.certificates.pipeInput(CertificateKeys.format(key), Fixtures.cert(key, START.plus(Duration.ofDays(i % 3 == 0 ? -1 : 3))));
+        }
+        FleetQueries fleet = new FleetQueries(h.queriesAtDriverTime(), INFO);
+        TreeMap<String, String> seen = new TreeMap<>();
+        String after = null;
+        do {
+            ObjectNode page = fleet.alerts("EXPIRED", after, 2, false);
+            page.path("items").forEach(n -> {
+                assertThat(n.path("kind").asText()).isEqualTo("EXPIRED");
+                seen.put(n.path("alertId").asText(), n.path("certificateKey").asText());
+            });
+            after = page.path("next").isNull() ? null : page.path("next").asText();
+        } while (after != null);
+        assertThat(seen).hasSize(3);
+        assertThat(fleet.summary(null, null, false).path("alerts").path("EXPIRED").asInt()).isEqualTo(3);
+    }
+}
