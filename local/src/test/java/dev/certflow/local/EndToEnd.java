@@ -130,8 +130,10 @@ final class EndToEnd {
     static LocalStack.Options options(Recorder recorder, int fleetSize, Consumer<ObjectNode> moreConfig) {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
-        root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
+        ObjectNode channel = root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
                 .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}");
+        // the recorder listens on loopback, which the outbound guard refuses unless a channel allows it
+        dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(channel.putArray("allowedNetworks")::add);
         moreConfig.accept(root);
         LocalStack.Options options = new LocalStack.Options();
         options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
