@@ -2,6 +2,7 @@ package dev.certflow.local;
 
 import dev.certflow.runtime.service.ConfigOptions;
 import dev.certflow.runtime.service.Lifecycle;
+import dev.certflow.simulator.Profile;
 import dev.certflow.simulator.SimulatorOptions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,6 +42,11 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--speed", defaultValue = "1440", description = "Simulated seconds per real second (default ${DEFAULT-VALUE}: a day per minute)")
     double speed;
 
+    @Option(names = "--profile", defaultValue = "day", paramLabel = "day|year",
+            description = "Scripted certificates of the simulated fleet: the scripted day or the renewal year (default ${DEFAULT-VALUE}; "
+                    + "--profile year --speed 100000: renewals that stop, fail, are not deployed, drop a SAN or are superseded, a year in 5 minutes)")
+    String profile;
+
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Port of the in-JVM broker (default ${DEFAULT-VALUE}; 0 = a free port)")
     int kafkaPort;
 
@@ -66,7 +72,7 @@ public final class LocalCommand implements Callable<Integer> {
         PrintStream out = System.out;
         LocalStack.Options stackOptions = new LocalStack.Options();
         stackOptions.config = options.load();
-        stackOptions.simulator = new SimulatorOptions().size(size).seed(seed).speed(speed);
+        stackOptions.simulator = new SimulatorOptions().size(size).seed(seed).speed(speed).profile(Profile.of(profile));
         stackOptions.kafkaPort = kafkaPort;
         stackOptions.registryPort = registryPort;
         stackOptions.postgresPort = postgresPort;
@@ -77,9 +83,6 @@ public final class LocalCommand implements Callable<Integer> {
                 ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(logger)).setLevel(ch.qos.logback.classic.Level.WARN);
             }
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka")).setLevel(ch.qos.logback.classic.Level.ERROR);
-            // its 150 s topic-creation deadline is measured on the simulated clock, so it "times out" at once and retries
-            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka.streams.processor.internals.InternalTopicManager"))
-                    .setLevel(ch.qos.logback.classic.Level.OFF);
         }
         stackOptions.console = out;
         try (Lifecycle lifecycle = new Lifecycle()) {

@@ -18,6 +18,7 @@ import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.Topics;
 import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
+import dev.certflow.simulator.SimClock;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
@@ -26,7 +27,10 @@ import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsSettings;
-import dev.certflow.runtime.kafka.ClockTime;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +39,17 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The whole pipeline in one JVM: the in-JVM KRaft broker, the embedded schema registry over HTTP,
@@ -54,7 +66,11 @@ public final class LocalStack implements AutoCloseable {
     public static final class Options {
         /** The configuration (file, env, flags); sections left out get the one-JVM defaults. */
         public ConfigTree config = ConfigLoader.load(null, Map.of(), List.of());
-        /** Simulated fleet; ignored when the configuration lists real ingest sources. */
+        /**
+         * Simulated fleet; ignored when the configuration lists real ingest sources. Without a clock of its
+         * own the stack makes a held one and releases it once the pipeline is ready; a held clock given here
+         * is released the same way.
+         */
         public SimulatorOptions simulator = new SimulatorOptions().speed(1440);
         /** Real-time poll interval of the simulated sources. */
         public Duration simulatedPollInterval = Duration.ofSeconds(2);
@@ -64,6 +80,11 @@ public final class LocalStack implements AutoCloseable {
         public int registryPort = 0;
         /** Embedded PostgreSQL port (0 = free). */
         public int postgresPort = 0;
+        /**
+         * How long the start waits for streams to run and the sink's consumers to be assigned before the
+         * simulated clock is released.
+         */
+        public Duration readyTimeout = Duration.ofMinutes(2);
         /** Where the console channel prints alerts (null = no console channel). */
         public PrintStream console = System.out;
     }
@@ -77,6 +98,8 @@ public final class LocalStack implements AutoCloseable {
     private Sink sink;
     private StreamsApp streams;
     private Ingest ingest;
+    private Admin admin;
+    private String streamsApplicationId;
 
     private LocalStack() {
     }
@@ -107,6 +130,7 @@ public final class LocalStack implements AutoCloseable {
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         IngestConfig ingestConfig = tree.bind("ingest", IngestConfig.class);
         StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class);
+        streamsApplicationId = streamsSettings.applicationId;
         SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class);
 
         if (EMBEDDED.equals(kafka.bootstrapServers)) {
@@ -143,16 +167,99 @@ public final class LocalStack implements AutoCloseable {
         }
         sink = add(Sink.start(kafka, sinkConfig, ops.registry(), ops, dev.certflow.sink.FaultHook.NONE,
                 options.console == null ? System.out : options.console));
-        // the simulated clock starts last, so its script is not half over before the pipeline runs
-        Time time = Time.SYSTEM;
-        if (ingestConfig.sources.isEmpty()) {
-            simulator = add(Simulator.start(options.simulator));
-            ingestConfig = simulatedIngest(simulator, options.simulatedPollInterval, tree.env());
-            time = new ClockTime(simulator.clock()::millis);
+        if (!ingestConfig.sources.isEmpty()) {
+            streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, Time.SYSTEM));
+            ingest = add(Ingest.start(kafka, ingestConfig, ops.registry(), ops));
+            LOG.info("certflow local stack started");
+            return;
         }
-        streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, time));
-        ingest = add(Ingest.start(kafka, ingestConfig, ops.registry(), ops));
+        // The simulated world's clock is held at its start until the pipeline is ready: at a fast clock the
+        // seconds a stack takes to start are simulated days, which would pass before anything polls.
+        SimulatorOptions simulated = options.simulator.copy();
+        SimClock clock = simulated.clock != null ? simulated.clock
+                : SimClock.held(simulated.start != null ? simulated.start : Instant.now().truncatedTo(ChronoUnit.SECONDS), simulated.speed);
+        simulator = add(Simulator.start(simulated.clock(clock)));
+        ingestConfig = simulatedIngest(simulator, options.simulatedPollInterval, tree.env());
+        // One clock for the whole simulated world: streams' "now" and ingest's observation times. Kafka Streams
+        // keeps real time for its own timing (commits, transaction and poll timeouts): on the simulated clock it
+        // would commit a transaction on every loop at 100,000x. The tick then runs on real time, as often as the
+        // simulated tick interval asks, at least every 10 ms.
+        if (clock.speed() > 1) {
+            long realTickNanos = (long) (streamsSettings.tickInterval.toNanos() / clock.speed());
+            streamsSettings.tickInterval = Duration.ofNanos(Math.max(realTickNanos, Duration.ofMillis(10).toNanos()));
+        }
+        streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, Time.SYSTEM, clock::millis));
+        ingest = add(Ingest.create(kafka, ingestConfig, ops.registry(), ops, Ingest.Options.defaults().withClock(clock)));
+        for (String source : ingest.sources()) {
+            ingest.pollNow(source); // every source's first poll, at the held start
+        }
+        admin = add(Admin.create(kafka.admin("certflow-local")));
+        awaitReady(options.readyTimeout, streamsSettings.applicationId);
+        ingest.startPolling();
+        clock.release();
         LOG.info("certflow local stack started");
+    }
+
+    /**
+     * Waits until streams is RUNNING, the sink's consumers hold their partitions and streams has committed
+     * everything the first polls published (on a cold JVM that takes seconds, simulated days at a fast
+     * clock); fails naming what is not ready.
+     */
+    private void awaitReady(Duration timeout, String applicationId) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Void> streamsRunning = streams.running();
+        CompletableFuture<Void> sinkAssigned = sink.assigned();
+        try {
+            CompletableFuture.allOf(streamsRunning, sinkAssigned).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledExecutorService checks = Executors.newSingleThreadScheduledExecutor();
+            try {
+                CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+                checks.scheduleWithFixedDelay(() -> {
+                    try {
+                        if (streamsBacklog(applicationId) == 0) {
+                            caughtUp.complete(null);
+                        }
+                    } catch (Exception e) {
+                        caughtUp.completeExceptionally(e);
+                    }
+                }, 0, 50, TimeUnit.MILLISECONDS);
+                caughtUp.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } finally {
+                checks.shutdownNow();
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the local stack was not ready within " + timeout + ": streams " + streams.state()
+                    + (streamsRunning.isDone() ? "" : " (not RUNNING yet)") + ", sink consumers "
+                    + (sinkAssigned.isDone() ? "assigned" : "not assigned yet") + ", streams backlog "
+                    + streamsBacklog(applicationId) + " records; the simulated clock stays held");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the local stack failed to start: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * Records on the topics streams reads that it has not committed yet (its consumer group's offsets
+     * against the ends of its input partitions): 0 once it has processed everything published so far.
+     */
+    public long streamsBacklog() throws Exception {
+        return streamsBacklog(streamsApplicationId);
+    }
+
+    private long streamsBacklog(String applicationId) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        Topics topics = kafka.topics();
+        List<String> inputs = List.of(topics.certificates().name(), topics.renewalAttempts().name(), topics.sourceStatus().name(),
+                topics.certificateNames().name(), topics.certificateNameMatches().name());
+        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        admin.describeTopics(inputs).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, d) ->
+                d.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        long backlog = 0;
+        for (var e : admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS).entrySet()) {
+            OffsetAndMetadata c = committed.get(e.getKey());
+            backlog += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+        }
+        return backlog;
     }
 
     /** The ingest configuration polling every simulated source, its credentials by reference like any configuration's. */

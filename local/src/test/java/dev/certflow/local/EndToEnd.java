@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.certflow.runtime.config.ConfigLoader;
+import dev.certflow.simulator.SimClock;
 import dev.certflow.simulator.SimulatorOptions;
 
 import java.io.IOException;
@@ -21,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import static org.awaitility.Awaitility.await;
@@ -57,13 +61,79 @@ final class EndToEnd {
         }
     }
 
+    /**
+     * Holds the simulated clock while Kafka Streams is behind its input (records on the topics it reads that
+     * it has not committed: {@link LocalStack#streamsBacklog()}), so a machine too loaded for the speed loses
+     * no simulated days: at 100,000x a stall of one real second is more than a day, longer than a healthy
+     * renewal's margin before the 2-day grace ends. Checks every 20 ms; holds once streams has been behind
+     * for 300 ms (three of its commit intervals), releases when it has caught up.
+     */
+    static final class ClockGovernor implements AutoCloseable {
+        private final SimClock clock;
+        private final LocalStack stack;
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "e2e-clock-governor");
+            t.setDaemon(true);
+            return t;
+        });
+        private long behindSince = -1;
+        private long heldSince = -1;
+        private long heldNanos;
+        private int holds;
+
+        ClockGovernor(LocalStack stack) {
+            this.stack = stack;
+            this.clock = stack.simulator().clock();
+            timer.scheduleWithFixedDelay(this::check, 20, 20, TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void check() {
+            long now = System.nanoTime();
+            long backlog;
+            try {
+                backlog = stack.streamsBacklog();
+            } catch (Exception e) {
+                return; // the stack is closing
+            }
+            if (backlog > 0) {
+                if (behindSince < 0) {
+                    behindSince = now;
+                }
+                if (heldSince < 0 && now - behindSince >= TimeUnit.MILLISECONDS.toNanos(300)) {
+                    clock.hold();
+                    heldSince = now;
+                    holds++;
+                }
+            } else {
+                behindSince = -1;
+                if (heldSince >= 0) {
+                    heldNanos += now - heldSince;
+                    heldSince = -1;
+                    clock.release();
+                }
+            }
+        }
+
+        /** How long and how often the clock was held. */
+        synchronized String report() {
+            return String.format("simulated clock held %d times, %.1f s in all, while streams caught up", holds, heldNanos / 1e9);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+            clock.release();
+        }
+    }
+
     /** A stack on free ports, a simulated fleet at 1440x polled every second, alerts to the recorder only. */
     static LocalStack.Options options(Recorder recorder, int fleetSize, Consumer<ObjectNode> moreConfig) {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
-        root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
-                .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}")
-                .putArray("allowedNetworks").add("127.0.0.1/32"); // the recorder listens on loopback
+        ObjectNode channel = root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
+                .put("url", recorder.url()).put("secret", "${E2E_WEBHOOK_SECRET}");
+        // the recorder listens on loopback, which the outbound guard refuses unless a channel allows it
+        dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(channel.putArray("allowedNetworks")::add);
         moreConfig.accept(root);
         LocalStack.Options options = new LocalStack.Options();
         options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
