@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,28 +63,35 @@ final class EndToEnd {
     }
 
     /**
-     * Holds the simulated clock while Kafka Streams is behind its input (records on the topics it reads that
-     * it has not committed: {@link LocalStack#streamsBacklog()}), so a machine too loaded for the speed loses
-     * no simulated days: at 100,000x a stall of one real second is more than a day, longer than a healthy
-     * renewal's margin before the 2-day grace ends. Checks every 20 ms; holds once streams has been behind
-     * for 300 ms (three of its commit intervals), releases when it has caught up.
+     * Holds the simulated clock while the pipeline lags the speed, so a machine too loaded for it loses no
+     * simulated days: at 200,000x a stall of half a real second is more than a day, most of a healthy
+     * renewal's margin before the 2-day grace ends. Lagging is Kafka Streams behind its input for 200 ms
+     * (two of its commit intervals; records on the topics it reads that it has not committed:
+     * {@link LocalStack#streamsBacklog()}), or a source whose last poll succeeded not having finished another
+     * for one and a half poll intervals (a source that is failing, as in the scripted outage, is left to its
+     * backoff). Checks every 20 ms; releases when nothing lags.
      */
     static final class ClockGovernor implements AutoCloseable {
         private final SimClock clock;
         private final LocalStack stack;
+        private final long pollLateNanos;
         private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "e2e-clock-governor");
             t.setDaemon(true);
             return t;
         });
+        /** Per source: ok polls, failed polls, when either last changed (nanoTime). */
+        private final Map<String, long[]> polls = new HashMap<>();
         private long behindSince = -1;
         private long heldSince = -1;
         private long heldNanos;
         private int holds;
+        private int pollHolds;
 
-        ClockGovernor(LocalStack stack) {
+        ClockGovernor(LocalStack stack, Duration pollInterval) {
             this.stack = stack;
             this.clock = stack.simulator().clock();
+            this.pollLateNanos = pollInterval.toNanos() * 3 / 2;
             timer.scheduleWithFixedDelay(this::check, 20, 20, TimeUnit.MILLISECONDS);
         }
 
@@ -99,24 +107,51 @@ final class EndToEnd {
                 if (behindSince < 0) {
                     behindSince = now;
                 }
-                if (heldSince < 0 && now - behindSince >= TimeUnit.MILLISECONDS.toNanos(300)) {
+            } else {
+                behindSince = -1;
+            }
+            boolean streamsBehind = behindSince >= 0 && now - behindSince >= TimeUnit.MILLISECONDS.toNanos(200);
+            boolean pollLate = pollLate(now);
+            if (streamsBehind || pollLate) {
+                if (heldSince < 0) {
                     clock.hold();
                     heldSince = now;
                     holds++;
+                    if (pollLate) {
+                        pollHolds++;
+                    }
                 }
-            } else {
-                behindSince = -1;
-                if (heldSince >= 0) {
-                    heldNanos += now - heldSince;
-                    heldSince = -1;
-                    clock.release();
+            } else if (heldSince >= 0) {
+                heldNanos += now - heldSince;
+                heldSince = -1;
+                clock.release();
+            }
+        }
+
+        private boolean pollLate(long now) {
+            Map<String, long[]> counts = new HashMap<>();
+            io.micrometer.core.instrument.search.Search.in(stack.ops().registry()).name("certflow.ingest.polls").counters().forEach(c -> {
+                long[] v = counts.computeIfAbsent(c.getId().getTag("source"), k -> new long[2]);
+                v["failed".equalsIgnoreCase(c.getId().getTag("outcome")) ? 1 : 0] += (long) c.count();
+            });
+            boolean late = false;
+            for (var e : counts.entrySet()) {
+                long[] seen = polls.get(e.getKey());
+                long ok = e.getValue()[0];
+                long failed = e.getValue()[1];
+                if (seen == null || seen[0] != ok || seen[1] != failed) {
+                    // the last change says whether the source is healthy: only a healthy one is waited for
+                    polls.put(e.getKey(), new long[]{ok, failed, now, seen != null && seen[1] != failed ? 1 : 0});
+                } else if (seen[3] == 0 && now - seen[2] > pollLateNanos) {
+                    late = true;
                 }
             }
+            return late;
         }
 
         /** How long and how often the clock was held. */
         synchronized String report() {
-            return String.format("simulated clock held %d times, %.1f s in all, while streams caught up", holds, heldNanos / 1e9);
+            return String.format("simulated clock held %d times (%d of them for a late poll), %.1f s in all, while the pipeline caught up", holds, pollHolds, heldNanos / 1e9);
         }
 
         @Override

@@ -42,9 +42,13 @@ import static org.awaitility.Awaitility.await;
  * {@link Fleet#fixedThresholdFirings} counts, printed beside it.
  */
 class YearEndToEndIntegrationTest {
-    static final double SPEED = 100_000;
-    static final Duration POLL = Duration.ofMillis(500);
-    static final int SIZE = 450;
+    /**
+     * 200,000x: the year in about 160 s, so the test fits CI; a poll every 250 ms is one every 14 simulated
+     * hours, the same as 500 ms at 100,000x. {@code -Dcertflow.e2e.year.speed} / {@code .pollMillis} / {@code .size} change them.
+     */
+    static final double SPEED = Double.parseDouble(System.getProperty("certflow.e2e.year.speed", "200000"));
+    static final Duration POLL = Duration.ofMillis(Long.getLong("certflow.e2e.year.pollMillis", 250));
+    static final int SIZE = Integer.getInteger("certflow.e2e.year.size", 450);
     static final Duration YEAR = Duration.ofDays(365);
     /** How late (simulated) a FIRING may be seen after its boundary: streams' tick and the pipeline at this speed. */
     static final Duration FIRING_LATENESS = Duration.ofDays(1);
@@ -74,7 +78,7 @@ class YearEndToEndIntegrationTest {
     @Test
     void aHealthyFleetPagesNobodyForAYearAndEachScriptedFaultRaisesExactlyItsAlerts() throws Exception {
         try (LocalStack stack = LocalStack.start(yearOptions(recorder, root -> { }));
-             EndToEnd.ClockGovernor governor = new EndToEnd.ClockGovernor(stack)) {
+             EndToEnd.ClockGovernor governor = new EndToEnd.ClockGovernor(stack, POLL)) {
             var clock = stack.simulator().clock();
             Instant start = clock.start();
             Instant end = start.plus(YEAR);
@@ -158,7 +162,7 @@ class YearEndToEndIntegrationTest {
             streams.putObject("renewal").put("enabled", false);
         });
         try (LocalStack stack = LocalStack.start(options);
-             EndToEnd.ClockGovernor governor = new EndToEnd.ClockGovernor(stack)) {
+             EndToEnd.ClockGovernor governor = new EndToEnd.ClockGovernor(stack, POLL)) {
             var clock = stack.simulator().clock();
             Instant start = clock.start();
             Instant end = start.plus(YEAR);
