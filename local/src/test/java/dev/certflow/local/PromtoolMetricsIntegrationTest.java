@@ -92,7 +92,7 @@ class PromtoolMetricsIntegrationTest {
 
         Child broker = start("broker", Map.of(), "broker", "--port", "0", "--registry-port", "0", "--create-topics", "--ops-port", "0");
         String bootstrap = broker.await("bootstrap servers\\s*:\\s*(\\S+)");
-        String registry = broker.await("schema registry\\s*:\\s*(\\S+)");
+        String registry = broker.await("schema registry\\s*:\\s*(https?://\\S+)");
 
         simulator = Simulator.start(new SimulatorOptions().size(60).seed(5).speed(1440));
         Path config = dir.resolve("certflow.yaml");
@@ -115,8 +115,17 @@ class PromtoolMetricsIntegrationTest {
             String command = e.getKey();
             String url = e.getValue().awaitOpsUrl() + "/metrics";
             // lint once the meters registered on first use are there (polls, alerts fired and resolved, deliveries)
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                    assertThat(families(scrape(url))).as(command + " " + url + " families").containsAll(expected.get(command)));
+            Child child = e.getValue();
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                String scraped;
+                try {
+                    scraped = scrape(url);
+                } catch (java.io.IOException notUp) { // retried; the failure shows the command's own output
+                    throw new AssertionError("certflow " + command + " (" + (child.process.isAlive() ? "running" : "exited " + child.process.exitValue())
+                            + ") does not answer on " + url + ": " + notUp + "\n" + ExternalTools.tail(String.join("\n", child.lines), 40));
+                }
+                assertThat(families(scraped)).as(command + " " + url + " families").containsAll(expected.get(command));
+            });
             String body = scrape(url);
             String own = certflowOnly(body);
             Set<String> ownFamilies = families(own);
