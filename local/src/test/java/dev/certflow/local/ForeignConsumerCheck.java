@@ -168,8 +168,9 @@ final class ForeignConsumerCheck {
         sink.put("initialBackoff", "100ms");
         ObjectNode hook = sink.putArray("channels").addObject();
         // the receiver is on loopback, which a channel may reach only when allowed
-        hook.put("name", "refuser").put("type", "webhook").put("maxAttempts", 1).put("allowPrivateNetworks", true)
+        hook.put("name", "refuser").put("type", "webhook").put("maxAttempts", 1)
                 .put("url", "http://127.0.0.1:" + refuser.getAddress().getPort() + "/hook").put("secret", "${" + HOOK_SECRET_ENV + "}");
+        dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(hook.putArray("allowedNetworks")::add);
         hook.putArray("routes").addObject().putArray("kinds").add("EXPIRED");
         LocalStack.Options options = new LocalStack.Options();
         options.config = ConfigLoader.fromTree(root, Map.of(HOOK_SECRET_ENV, name + "-test-hook-secret"));

@@ -16,6 +16,7 @@ import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.Topics;
+import dev.certflow.simulator.Simulator;
 import dev.certflow.sink.ChannelConfig;
 import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
@@ -87,7 +88,7 @@ final class LatencyRows {
         hook.type = "webhook";
         hook.url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
         hook.secret = Secret.of("bench-webhook-hmac-key");
-        hook.allowedNetworks.add("127.0.0.1/32"); // the receiver listens on loopback
+        hook.allowedNetworks.addAll(Simulator.LOOPBACK_NETWORKS); // the receiver listens on loopback
         sinkConfig.channels.add(hook);
         StreamsSettings s = new StreamsSettings();
         s.applicationId = "bench-" + run;
