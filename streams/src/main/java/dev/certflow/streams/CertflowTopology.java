@@ -62,7 +62,7 @@ public final class CertflowTopology {
         Topics.Topic<String, CertificateNameMatch> matches = topics.certificateNameMatches();
         Serde<String> str = Serdes.String();
         CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics,
-                clock);
+                clock, settings.ownerRules());
 
         Topology t = new Topology();
         t.addSource(Names.CERTIFICATES_SOURCE, str.deserializer(), certificates.valueSerde().deserializer(), certificates.name());
@@ -79,7 +79,7 @@ public final class CertflowTopology {
         t.addProcessor(rp, () -> new RenewalProcessor(lifecycle), Names.RENEWAL_ATTEMPTS_SOURCE);
         t.addProcessor(mp, () -> new MatchProcessor(lifecycle), Names.MATCHES_SOURCE);
         t.addProcessor(np, NameIndexProcessor::new, Names.NAMES_SOURCE);
-        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics, clock), Names.SOURCE_STATUS_SOURCE);
+        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics, clock, settings.ownerRules()), Names.SOURCE_STATUS_SOURCE);
 
         // every processor of a certificate's task evaluates it (CertificateLifecycle), so all three reach its stores
         String[] task = {cp, rp, mp};

@@ -7,6 +7,7 @@ import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.RenewalStatus;
+import dev.certflow.runtime.owners.OwnerRules;
 import dev.certflow.schemas.CertificateKeys;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,9 +31,9 @@ final class CertificateLifecycle {
      *
      * @param clock "now" in epoch milliseconds, or null for Kafka Streams' own wall clock (the punctuator's)
      */
-    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics, LongSupplier clock) {
+    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics, LongSupplier clock, OwnerRules owners) {
         CertificateLifecycle open(ProcessorContext<String, Object> ctx) {
-            return new CertificateLifecycle(ctx, rules, policy, metrics);
+            return new CertificateLifecycle(ctx, rules, policy, metrics, owners);
         }
 
         /** The instant a record or a tick is evaluated at. */
@@ -51,13 +52,16 @@ final class CertificateLifecycle {
     private final KeyValueStore<String, CertificateNameMatch> matches;
     private final KeyValueStore<String, ExpiringCertificate> expiring;
     private final KeyValueStore<String, CertificateRenewal> renewals;
+    private final OwnerRules owners;
 
-    CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
+    CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics,
+                         OwnerRules owners) {
         this.ctx = ctx;
+        this.owners = owners;
         this.rules = rules;
         this.policy = policy;
         this.time = new TimeIndex(ctx);
-        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK);
+        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK, owners);
         this.certificates = ctx.getStateStore(Names.CERTIFICATE_STORE);
         this.generations = ctx.getStateStore(Names.GENERATION_STORE);
         this.matches = ctx.getStateStore(Names.MATCH_STORE);
@@ -75,6 +79,10 @@ final class CertificateLifecycle {
 
     RenewalPolicy policy() {
         return policy;
+    }
+
+    OwnerRules owners() {
+        return owners;
     }
 
     /** Re-evaluates one certificate at {@code now}: table row, alerts, next scheduled transition. */
@@ -123,13 +131,14 @@ final class CertificateLifecycle {
 
         String expirySlot = Alerts.slot(AlertKinds.EXPIRY_SLOT, key);
         if (bucket != null) {
-            alerts.fire(ctx, expirySlot, AlertKinds.expiry(key, c, bucket, now), now, "moved to bucket " + bucket.label());
+            alerts.fire(ctx, expirySlot, AlertKinds.expiry(key, c, bucket, now), now, "moved to bucket " + bucket.label(),
+                    Alerts.slot(AlertKinds.OVERDUE_SLOT, key));
         } else {
             alerts.resolve(ctx, expirySlot, now, superseded ? renewedReason : known ? "renewed, expiry " + c.getNotAfter() : "expiry no longer known");
         }
         String overdueSlot = Alerts.slot(AlertKinds.OVERDUE_SLOT, key);
         if (status == RenewalStatus.OVERDUE) {
-            alerts.fire(ctx, overdueSlot, AlertKinds.renewalOverdue(key, c, plan, now), now, "superseded");
+            alerts.fire(ctx, overdueSlot, AlertKinds.renewalOverdue(key, c, plan, now), now, "superseded", expirySlot);
         } else {
             alerts.resolve(ctx, overdueSlot, now, renewedReason);
         }
@@ -178,7 +187,8 @@ final class CertificateLifecycle {
         Instant expected = plan == null ? null : Instant.ofEpochMilli(plan.expectedAt());
         Instant overdue = plan == null ? null : Instant.ofEpochMilli(plan.overdueAt());
         String policyLabel = plan == null ? null : plan.label();
-        if (row != null && row.getBucket().equals(label) && row.getCertificate().equals(c) && row.getRenewalStatus() == status
+        String owner = Owners.of(owners, c.getKey(), c);
+        if (row != null && Objects.equals(row.getOwner(), owner) && row.getBucket().equals(label) && row.getCertificate().equals(c) && row.getRenewalStatus() == status
                 && Objects.equals(row.getExpectedRenewalAt(), expected) && Objects.equals(row.getRenewalPolicy(), policyLabel)
                 && Objects.equals(row.getReplacedBy(), replacedBy)) {
             return;
@@ -194,6 +204,7 @@ final class CertificateLifecycle {
                 .setRenewalOverdueAt(overdue)
                 .setRenewalPolicy(policyLabel)
                 .setReplacedBy(replacedBy)
+                .setOwner(owner)
                 .build();
         expiring.put(key, next);
         ctx.forward(new Record<>(key, next, now), Names.EXPIRING_SINK);
@@ -241,6 +252,7 @@ final class CertificateLifecycle {
                 .setLastRenewedAt(renewedAt == null ? null : Instant.ofEpochMilli(renewedAt))
                 .setLastRenewalOfNotAfter(renewedOf == null ? null : Instant.ofEpochMilli(renewedOf))
                 .setLastRenewalExpectedAt(renewedExpected == null ? null : Instant.ofEpochMilli(renewedExpected))
+                .setOwner(Owners.of(owners, c.getKey(), c))
                 .setEvaluatedAt(last == null ? Instant.ofEpochMilli(now) : last.getEvaluatedAt())
                 .build();
         if (next.equals(last)) {

@@ -2,6 +2,7 @@ package dev.certflow.streams;
 
 import dev.certflow.events.PollOutcome;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.runtime.owners.OwnerRules;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -18,13 +19,15 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
     private final int downAfter;
     private final CertflowMetrics metrics;
     private final LongSupplier clock;
+    private final OwnerRules owners;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, SourceState> states;
     private Alerts alerts;
 
     /** @param clock "now", or null for Kafka Streams' wall clock */
-    SourceStatusProcessor(int downAfter, CertflowMetrics metrics, LongSupplier clock) {
+    SourceStatusProcessor(int downAfter, CertflowMetrics metrics, LongSupplier clock, OwnerRules owners) {
         this.downAfter = downAfter;
+        this.owners = owners;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -33,7 +36,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
     public void init(ProcessorContext<String, Object> context) {
         ctx = context;
         states = context.getStateStore(Names.SOURCE_STATE_STORE);
-        alerts = new Alerts(context.getStateStore(Names.SOURCE_ALERT_STORE), metrics, Names.SOURCE_ALERTS_SINK);
+        alerts = new Alerts(context.getStateStore(Names.SOURCE_ALERT_STORE), metrics, Names.SOURCE_ALERTS_SINK, owners);
     }
 
     @Override
@@ -47,7 +50,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
         String slot = Alerts.slot("SOURCE_DOWN", source);
         if (s == null) {
             states.delete(source);
-            alerts.resolve(ctx, slot, now, "source removed");
+            alerts.resolve(ctx, slot, now, "source removed", dev.certflow.events.AlertResolution.REMOVED);
             return;
         }
         SourceState prev = states.get(source);
