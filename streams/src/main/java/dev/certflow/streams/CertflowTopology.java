@@ -8,6 +8,7 @@ import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.Silence;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.serde.AvroSerde;
@@ -30,6 +31,7 @@ import java.util.function.LongSupplier;
  * certificate-name-matches ─> name-match-processor ───┴─> certificate-names (keyed by parent domain)
  * certificate-names ────────> name-index-processor ─────> certificate-name-matches (keyed by certificate key)
  * source-status ────────────> source-status-processor ──> certificate-alerts
+ * alert-silences ───────────> alert-silences-processor ─> alert-silence-store (global, for GET /v1/silences)
  * </pre>
  *
  * The first three sources share stores, so they form one sub-topology and must be co-partitioned
@@ -107,6 +109,12 @@ public final class CertflowTopology {
         t.addSink(Names.NAMES_SINK, names.name(), str.serializer(), names.valueSerde().serializer(), task);
         t.addSink(Names.MATCHES_SINK, matches.name(), str.serializer(), matches.valueSerde().serializer(), np);
         t.addSink(Names.SOURCE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), Names.SOURCE_STATUS_PROCESSOR);
+        // silences: a global store (no changelog: the compacted topic is its own), so every instance lists every silence
+        Topics.Topic<String, Silence> silences = topics.alertSilences();
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SILENCE_STORE), str, avro(Silence.class, topics))
+                        .withLoggingDisabled().withCachingDisabled(),
+                Names.SILENCES_SOURCE, str.deserializer(), silences.valueSerde().deserializer(), silences.name(),
+                Names.SILENCE_PROCESSOR, SilenceStoreUpdater::new);
         return t;
     }
 

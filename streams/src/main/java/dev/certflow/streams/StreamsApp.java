@@ -47,8 +47,12 @@ public final class StreamsApp implements AutoCloseable {
 
     private final CertflowMetrics metrics;
 
-    private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics) {
+    private final KafkaWrites writes;
+
+    private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics,
+                       KafkaWrites writes) {
         this.metrics = metrics;
+        this.writes = writes;
         this.streams = streams;
         this.streamsMetrics = streamsMetrics;
         this.queries = queries;
@@ -92,7 +96,10 @@ public final class StreamsApp implements AutoCloseable {
         QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer),
                 clock == null ? time : new ClockTime(clock),
                 new RenewalPolicy(settings.renewal));
-        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics);
+        ApiAuth auth = new ApiAuth(settings.api);
+        queries.withPeerToken(auth.peerToken()).withOwners(settings.ownerRules());
+        KafkaWrites writes = ops == null ? null : new KafkaWrites(kafka, settings.applicationId);
+        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics, writes);
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
         streams.setStateListener((next, prev) -> {
             LOG.info("Kafka Streams state {} -> {}", prev, next);
@@ -111,7 +118,10 @@ public final class StreamsApp implements AutoCloseable {
         if (ops != null) {
             ops.addHealthCheck("streams", app::healthy);
             ops.addReadyCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
-            ops.addRoute("/v1/", new QueryApi(queries));
+            ops.addRoute("/v1/", auth.reads(new QueryApi(queries)));
+            WriteApi alertsApi = new WriteApi(queries, auth, writes);
+            ops.addRoute("/v1/alerts", alertsApi);
+            ops.addRoute("/v1/silences", alertsApi);
         }
         streams.start();
         return app;
@@ -180,5 +190,8 @@ public final class StreamsApp implements AutoCloseable {
         closing = true;
         streams.close(Duration.ofSeconds(30));
         streamsMetrics.close();
+        if (writes != null) {
+            writes.close();
+        }
     }
 }

@@ -141,7 +141,7 @@ final class Harness implements AutoCloseable {
             public String state() {
                 return "RUNNING";
             }
-        }, self, new ClockTime(Fixtures.START::toEpochMilli), new RenewalPolicy(settings.renewal));
+        }, self, new ClockTime(Fixtures.START::toEpochMilli), new RenewalPolicy(settings.renewal)).withOwners(settings.ownerRules());
     }
 
     @Override
