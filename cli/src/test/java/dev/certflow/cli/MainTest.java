@@ -28,7 +28,7 @@ class MainTest {
     void theServiceBuildHasTheServiceCommandsAndNoOneJvmStack() {
         // cli's class path is what the container image ships: no CommandProvider (module local) on it
         assertThat(Main.commandLine().getSubcommands().keySet())
-                .containsExactly("topics", "config", "tail", "ingest", "streams", "sink", "simulate", "help");
+                .containsExactly("topics", "config", "tail", "ingest", "streams", "sink", "simulate", "silence", "ack", "help");
     }
 
     @Test
