@@ -37,8 +37,7 @@ public final class SilenceCommand implements Callable<Integer> {
     static ObjectNode matcher(String text) {
         Matcher m = MATCHER.matcher(text);
         if (!m.matches()) {
-            throw new CommandLine.ParameterException(new CommandLine(new SilenceCommand()),
-                    "bad --matcher '" + text + "': write name=value, name!=value, name=~regex or name!~regex (for example kind=EXPIRING)");
+            throw new IllegalArgumentException("bad --matcher '" + text + "': write name=value, name!=value, name=~regex or name!~regex (for example kind=EXPIRING)");
         }
         String op = switch (m.group(2)) {
             case "=" -> "EQUAL";
@@ -72,7 +71,11 @@ public final class SilenceCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             ObjectNode body = ApiClient.JSON.createObjectNode();
             ArrayNode ms = body.putArray("matchers");
-            matchers.forEach(m -> ms.add(matcher(m)));
+            try {
+                matchers.forEach(m -> ms.add(matcher(m)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             if (duration != null) {
                 body.put("duration", duration);
             }
