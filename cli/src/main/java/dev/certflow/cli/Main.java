@@ -32,7 +32,7 @@ public final class Main {
             provider.commands().forEach(cli::addSubcommand);
         }
         for (Object command : List.of(new TopicsCommand(), new ConfigCommand(), new TailCommand(), new IngestCommand(),
-                new StreamsCommand(), new SinkCommand(), new SimulateCommand())) {
+                new StreamsCommand(), new SinkCommand(), new SimulateCommand(), new SilenceCommand(), new AckCommand())) {
             cli.addSubcommand(command);
         }
         cli.addSubcommand(new CommandLine.HelpCommand());

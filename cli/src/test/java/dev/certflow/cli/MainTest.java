@@ -28,7 +28,7 @@ class MainTest {
     void theServiceBuildHasTheServiceCommandsAndNoOneJvmStack() {
         // cli's class path is what the container image ships: no CommandProvider (module local) on it
         assertThat(Main.commandLine().getSubcommands().keySet())
-                .containsExactly("topics", "config", "tail", "ingest", "streams", "sink", "simulate", "help");
+                .containsExactly("topics", "config", "tail", "ingest", "streams", "sink", "simulate", "silence", "ack", "help");
     }
 
     @Test
@@ -44,7 +44,7 @@ class MainTest {
         }
         assertThat(code).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("'local' is a command of the one-JVM build (./certflow")
-                .contains("service commands only: topics, config, tail, ingest, streams, sink, simulate, help");
+                .contains("service commands only: topics, config, tail, ingest, streams, sink, simulate, silence, ack, help");
     }
 
     @Test

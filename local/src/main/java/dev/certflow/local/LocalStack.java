@@ -129,7 +129,8 @@ public final class LocalStack implements AutoCloseable {
         }
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         IngestConfig ingestConfig = tree.bind("ingest", IngestConfig.class);
-        StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class);
+        StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class)
+                .withOwners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
         streamsApplicationId = streamsSettings.applicationId;
         SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class);
 

@@ -42,8 +42,15 @@ final class AlertKinds {
                 ? "Certificate " + name + " (" + key + ") expired at " + c.getNotAfter() + "; replace it now"
                 : "Certificate " + name + " (" + key + ") expires in " + ExpiryRules.daysLeft(notAfter, now)
                   + " days (" + c.getNotAfter() + ", threshold " + b.label() + "); renew it";
-        return Alerts.build(Alerts.id(kind, key, b.label() + "@" + notAfter), kind, b.severity(), b.label(), summary,
+        Alert a = Alerts.build(Alerts.id(kind, key, b.label() + "@" + notAfter), kind, b.severity(), b.label(), summary,
                 c.getKey(), c, now);
+        a.setIncidentId(expiryIncident(key, notAfter));
+        return a;
+    }
+
+    /** The incident of one expiry episode (one notAfter): RENEWAL_OVERDUE, every EXPIRING floor and EXPIRED are its steps. */
+    static String expiryIncident(String key, long notAfter) {
+        return Alerts.incidentId(EXPIRY_SLOT, key, Long.toString(notAfter));
     }
 
     /** EXPIRY_UNKNOWN: one per episode of unknown expiry, which starts with this record. */
@@ -73,8 +80,10 @@ final class AlertKinds {
         String summary = "Certificate " + Alerts.displayName(c, c.getKey()) + " (" + key + ") was expected to be renewed by "
                 + Instant.ofEpochMilli(plan.expectedAt()) + " (" + plan.mode().name().toLowerCase(Locale.ROOT) + " renewal, policy "
                 + plan.label() + ") and no renewal has been seen; it expires at " + c.getNotAfter();
-        return Alerts.build(Alerts.id(AlertKind.RENEWAL_OVERDUE, key, Long.toString(c.getNotAfter().toEpochMilli())),
+        Alert a = Alerts.build(Alerts.id(AlertKind.RENEWAL_OVERDUE, key, Long.toString(c.getNotAfter().toEpochMilli())),
                 AlertKind.RENEWAL_OVERDUE, Severity.WARNING, plan.label(), summary, c.getKey(), c, now);
+        a.setIncidentId(expiryIncident(key, c.getNotAfter().toEpochMilli()));
+        return a;
     }
 
     /** RENEWED_NOT_DEPLOYED: one per (holder, holder notAfter, renewed certificate); names both holders. */

@@ -8,6 +8,7 @@ import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.Silence;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.schemas.Topics;
 import dev.certflow.schemas.serde.AvroSerde;
@@ -30,6 +31,7 @@ import java.util.function.LongSupplier;
  * certificate-name-matches ─> name-match-processor ───┴─> certificate-names (keyed by parent domain)
  * certificate-names ────────> name-index-processor ─────> certificate-name-matches (keyed by certificate key)
  * source-status ────────────> source-status-processor ──> certificate-alerts
+ * alert-silences ───────────> alert-silences-processor ─> alert-silence-store (global, for GET /v1/silences)
  * </pre>
  *
  * The first three sources share stores, so they form one sub-topology and must be co-partitioned
@@ -62,7 +64,7 @@ public final class CertflowTopology {
         Topics.Topic<String, CertificateNameMatch> matches = topics.certificateNameMatches();
         Serde<String> str = Serdes.String();
         CertificateLifecycle.Setup lifecycle = new CertificateLifecycle.Setup(new ExpiryRules(settings), new RenewalPolicy(settings.renewal), metrics,
-                clock);
+                clock, settings.ownerRules());
 
         Topology t = new Topology();
         t.addSource(Names.CERTIFICATES_SOURCE, str.deserializer(), certificates.valueSerde().deserializer(), certificates.name());
@@ -79,7 +81,7 @@ public final class CertflowTopology {
         t.addProcessor(rp, () -> new RenewalProcessor(lifecycle), Names.RENEWAL_ATTEMPTS_SOURCE);
         t.addProcessor(mp, () -> new MatchProcessor(lifecycle), Names.MATCHES_SOURCE);
         t.addProcessor(np, NameIndexProcessor::new, Names.NAMES_SOURCE);
-        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics, clock), Names.SOURCE_STATUS_SOURCE);
+        t.addProcessor(Names.SOURCE_STATUS_PROCESSOR, () -> new SourceStatusProcessor(settings.sourceDownAfterFailures, metrics, clock, settings.ownerRules()), Names.SOURCE_STATUS_SOURCE);
 
         // every processor of a certificate's task evaluates it (CertificateLifecycle), so all three reach its stores
         String[] task = {cp, rp, mp};
@@ -114,6 +116,12 @@ public final class CertflowTopology {
         t.addSink(Names.NAMES_SINK, names.name(), str.serializer(), names.valueSerde().serializer(), task);
         t.addSink(Names.MATCHES_SINK, matches.name(), str.serializer(), matches.valueSerde().serializer(), np);
         t.addSink(Names.SOURCE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), Names.SOURCE_STATUS_PROCESSOR);
+        // silences: a global store (no changelog: the compacted topic is its own), so every instance lists every silence
+        Topics.Topic<String, Silence> silences = topics.alertSilences();
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SILENCE_STORE), str, avro(Silence.class, topics))
+                        .withLoggingDisabled().withCachingDisabled(),
+                Names.SILENCES_SOURCE, str.deserializer(), silences.valueSerde().deserializer(), silences.name(),
+                Names.SILENCE_PROCESSOR, SilenceStoreUpdater::new);
         return t;
     }
 

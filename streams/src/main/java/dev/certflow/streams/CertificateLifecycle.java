@@ -7,6 +7,7 @@ import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.RenewalStatus;
+import dev.certflow.runtime.owners.OwnerRules;
 import dev.certflow.schemas.CertificateKeys;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,9 +31,9 @@ final class CertificateLifecycle {
      *
      * @param clock "now" in epoch milliseconds, or null for Kafka Streams' own wall clock (the punctuator's)
      */
-    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics, LongSupplier clock) {
+    record Setup(ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics, LongSupplier clock, OwnerRules owners) {
         CertificateLifecycle open(ProcessorContext<String, Object> ctx) {
-            return new CertificateLifecycle(ctx, rules, policy, metrics);
+            return new CertificateLifecycle(ctx, rules, policy, metrics, owners);
         }
 
         /** The instant a record or a tick is evaluated at. */
@@ -54,15 +55,18 @@ final class CertificateLifecycle {
     private final FleetIndex fleet;
     private final CertificateHistory history;
     private final KeyValueStore<String, CertificateRenewal> renewals;
+    private final OwnerRules owners;
 
-    CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics) {
+    CertificateLifecycle(ProcessorContext<String, Object> ctx, ExpiryRules rules, RenewalPolicy policy, CertflowMetrics metrics,
+                         OwnerRules owners) {
         this.ctx = ctx;
+        this.owners = owners;
         this.rules = rules;
         this.policy = policy;
         this.time = new TimeIndex(ctx);
         this.fleet = new FleetIndex(ctx);
         this.history = new CertificateHistory(ctx);
-        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK, (a, at) -> {
+        this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK, owners, (a, at) -> {
             history.alert(a, at);
             fleet.alerts(a.getKind(), a.getStatus() == dev.certflow.events.AlertStatus.FIRING ? 1 : -1);
         });
@@ -92,6 +96,10 @@ final class CertificateLifecycle {
 
     RenewalPolicy policy() {
         return policy;
+    }
+
+    OwnerRules owners() {
+        return owners;
     }
 
     /** Re-evaluates one certificate at {@code now}: table row, alerts, next scheduled transition. */
@@ -140,13 +148,14 @@ final class CertificateLifecycle {
 
         String expirySlot = Alerts.slot(AlertKinds.EXPIRY_SLOT, key);
         if (bucket != null) {
-            alerts.fire(ctx, expirySlot, AlertKinds.expiry(key, c, bucket, now), now, "moved to bucket " + bucket.label());
+            alerts.fire(ctx, expirySlot, AlertKinds.expiry(key, c, bucket, now), now, "moved to bucket " + bucket.label(),
+                    Alerts.slot(AlertKinds.OVERDUE_SLOT, key));
         } else {
             alerts.resolve(ctx, expirySlot, now, superseded ? renewedReason : known ? "renewed, expiry " + c.getNotAfter() : "expiry no longer known");
         }
         String overdueSlot = Alerts.slot(AlertKinds.OVERDUE_SLOT, key);
         if (status == RenewalStatus.OVERDUE) {
-            alerts.fire(ctx, overdueSlot, AlertKinds.renewalOverdue(key, c, plan, now), now, "superseded");
+            alerts.fire(ctx, overdueSlot, AlertKinds.renewalOverdue(key, c, plan, now), now, "superseded", expirySlot);
         } else {
             alerts.resolve(ctx, overdueSlot, now, renewedReason);
         }
@@ -196,7 +205,8 @@ final class CertificateLifecycle {
         Instant expected = plan == null ? null : Instant.ofEpochMilli(plan.expectedAt());
         Instant overdue = plan == null ? null : Instant.ofEpochMilli(plan.overdueAt());
         String policyLabel = plan == null ? null : plan.label();
-        if (row != null && row.getBucket().equals(label) && row.getCertificate().equals(c) && row.getRenewalStatus() == status
+        String owner = Owners.of(owners, c.getKey(), c);
+        if (row != null && Objects.equals(row.getOwner(), owner) && row.getBucket().equals(label) && row.getCertificate().equals(c) && row.getRenewalStatus() == status
                 && Objects.equals(row.getExpectedRenewalAt(), expected) && Objects.equals(row.getRenewalPolicy(), policyLabel)
                 && Objects.equals(row.getReplacedBy(), replacedBy)) {
             return;
@@ -212,6 +222,7 @@ final class CertificateLifecycle {
                 .setRenewalOverdueAt(overdue)
                 .setRenewalPolicy(policyLabel)
                 .setReplacedBy(replacedBy)
+                .setOwner(owner)
                 .build();
         expiring.put(key, next);
         ctx.forward(new Record<>(key, next, now), Names.EXPIRING_SINK);
@@ -259,6 +270,7 @@ final class CertificateLifecycle {
                 .setLastRenewedAt(renewedAt == null ? null : Instant.ofEpochMilli(renewedAt))
                 .setLastRenewalOfNotAfter(renewedOf == null ? null : Instant.ofEpochMilli(renewedOf))
                 .setLastRenewalExpectedAt(renewedExpected == null ? null : Instant.ofEpochMilli(renewedExpected))
+                .setOwner(Owners.of(owners, c.getKey(), c))
                 .setEvaluatedAt(last == null ? Instant.ofEpochMilli(now) : last.getEvaluatedAt())
                 .build();
         if (next.equals(last)) {

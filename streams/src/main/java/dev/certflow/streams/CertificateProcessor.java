@@ -112,9 +112,9 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         lifecycle.publishNames(key, prev, c, now);
         lifecycle.evaluate(key, now);
         FailedRenewal f = failed.get(key);
-        if (f != null && !c.equals(f.getCertificate())) {
-            // keep the failed-renewal row's certificate snapshot current
-            FailedRenewal refreshed = FailedRenewal.newBuilder(f).setCertificate(c).build();
+        if (f != null && (!c.equals(f.getCertificate()) || !java.util.Objects.equals(f.getOwner(), Owners.of(lifecycle.owners(), c.getKey(), c)))) {
+            // keep the failed-renewal row's certificate snapshot and owner current
+            FailedRenewal refreshed = FailedRenewal.newBuilder(f).setCertificate(c).setOwner(Owners.of(lifecycle.owners(), c.getKey(), c)).build();
             failed.put(key, refreshed);
             ctx.forward(new Record<>(key, refreshed, now), Names.FAILED_SINK);
         }
@@ -184,7 +184,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
             }
         }
         for (String slot : AlertKinds.SLOTS) {
-            lifecycle.alerts().resolve(ctx, Alerts.slot(slot, key), now, "certificate removed");
+            lifecycle.alerts().resolve(ctx, Alerts.slot(slot, key), now, "certificate removed", dev.certflow.events.AlertResolution.REMOVED);
         }
         lifecycle.publishNames(key, prev, null, now);
         lifecycle.fleet().update(key, null, null, null, false, now);

@@ -781,26 +781,29 @@ final class FleetQueries {
 
     /**
      * Firing alerts: SOURCE_DOWN first, then certificate alerts in the order of their slots (kind
-     * group, certificate key), one page at a time after {@code after}; {@code kind} narrows to one kind.
+     * group, certificate key), one page at a time after {@code after}; {@code kind} narrows to one kind,
+     * {@code owner} to one owner ({@code -}: the unowned).
      */
-    ObjectNode alerts(String kind, String after, int size, boolean local) {
+    ObjectNode alerts(String kind, String owner, String after, int size, boolean local) {
+        java.util.function.Predicate<Alert> wanted = a -> (kind == null || kind.equals(a.getKind().name()))
+                && (owner == null || ("-".equals(owner) ? a.getOwner() == null : owner.equals(a.getOwner())));
         List<JsonNode> answers = new ArrayList<>();
         for (ReadOnlyKeyValueStore<String, Alert> active : q.<String, Alert>partitions(Names.CERTIFICATE_ALERT_STORE)) {
-            answers.add(alertsIn(active, kind, after, size));
+            answers.add(alertsIn(active, wanted, after, size));
         }
         List<ObjectNode> items = new ArrayList<>();
         if (after == null) {
             try (KeyValueIterator<String, Alert> it = q.<String, Alert>store(Names.SOURCE_ALERT_STORE).all()) {
                 while (it.hasNext()) {
                     KeyValue<String, Alert> e = it.next();
-                    if (kind == null || kind.equals(e.value.getKind().name())) {
+                    if (wanted.test(e.value)) {
                         items.add(alert("!" + e.key, e.value)); // '!' sorts before every certificate alert's slot
                     }
                 }
             }
         }
         if (!local) {
-            answers.addAll(q.peerAnswers(Names.CERTIFICATE_ALERT_STORE, "/v1/alerts?" + params("kind", kind, "after", after,
+            answers.addAll(q.peerAnswers(Names.CERTIFICATE_ALERT_STORE, "/v1/alerts?" + params("kind", kind, "owner", owner, "after", after,
                     "size", Integer.toString(size))));
         }
         boolean more = false;
@@ -836,7 +839,8 @@ final class FleetQueries {
     }
 
     /** One partition's firing certificate alerts after {@code after}, in slot order. */
-    private static ObjectNode alertsIn(ReadOnlyKeyValueStore<String, Alert> active, String kind, String after, int size) {
+    private static ObjectNode alertsIn(ReadOnlyKeyValueStore<String, Alert> active, java.util.function.Predicate<Alert> wanted, String after,
+                                       int size) {
         List<ObjectNode> items = new ArrayList<>();
         boolean more = false;
         int examined = 0;
@@ -851,7 +855,7 @@ final class FleetQueries {
                     horizon = e.key;
                     break;
                 }
-                if (kind != null && !kind.equals(e.value.getKind().name())) {
+                if (!wanted.test(e.value)) {
                     continue;
                 }
                 if (items.size() >= size) {
@@ -884,6 +888,10 @@ final class FleetQueries {
         o.put("tenant", a.getTenant());
         o.put("sourceName", a.getSourceName());
         o.put("sourceKind", a.getSourceKind() == null ? null : a.getSourceKind().name().toLowerCase(Locale.ROOT));
+        o.put("owner", a.getOwner());
+        o.put("incidentId", a.getIncidentId());
+        o.put("incidentStep", a.getIncidentStep());
+        o.put("escalatedFrom", a.getEscalatedFrom());
         return o;
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 /**
  * The HTTP/JSON query API, mounted under {@code /v1/} on the ops server:
  * <ul>
+ *   <li>every list takes {@code owner=NAME} ({@code owner=-}: the unowned); each item has an {@code owner}</li>
  *   <li>{@code GET /v1/certificates/expiring-soon?days=N&tenant=&source=} (days default 30; expiry ascending)</li>
  *   <li>{@code GET /v1/certificates/expiry-unknown}</li>
  *   <li>{@code GET /v1/certificates/renewal-overdue} (longest overdue first)</li>
@@ -82,7 +83,7 @@ final class QueryApi implements HttpHandler {
                                 + ", got '" + kind + "'");
                     }
                 }
-                json(ex, fleet.alerts(kind, blankToNull(q.get("after")), intParam(q, "size", 100, 1, FleetQueries.MAX_PAGE), local));
+                json(ex, fleet.alerts(kind, blankToNull(q.get("owner")), blankToNull(q.get("after")), intParam(q, "size", 100, 1, FleetQueries.MAX_PAGE), local));
             } else if (path.equals("/v1/sources")) {
                 list(ex, fleet.sources(local));
             } else if (path.equals("/v1/certificates/expiring-soon")) {
@@ -97,13 +98,13 @@ final class QueryApi implements HttpHandler {
                     error(ex, 400, "parameter 'days' must be 0 to 3650, got " + days);
                     return;
                 }
-                list(ex, queries.expiringSoon(days, blankToNull(q.get("tenant")), blankToNull(q.get("source")), local));
+                list(ex, q, queries.expiringSoon(days, blankToNull(q.get("tenant")), blankToNull(q.get("source")), local));
             } else if (path.equals("/v1/certificates/expiry-unknown")) {
-                list(ex, queries.expiryUnknown(local));
+                list(ex, q, queries.expiryUnknown(local));
             } else if (path.equals("/v1/certificates/renewal-overdue")) {
-                list(ex, queries.renewalOverdue(local));
+                list(ex, q, queries.renewalOverdue(local));
             } else if (path.equals("/v1/renewals/failed")) {
-                list(ex, queries.failedRenewals(local));
+                list(ex, q, queries.failedRenewals(local));
             } else if (path.startsWith(CERTS) && path.length() > CERTS.length()) {
                 String key;
                 try {
@@ -254,6 +255,17 @@ final class QueryApi implements HttpHandler {
 
     private static void json(HttpExchange ex, JsonNode body) throws IOException {
         OpsServer.respond(ex, 200, JSON, AvroJson.MAPPER.writeValueAsString(body));
+    }
+
+    /** A list answer; {@code owner=NAME} keeps that owner's items, {@code owner=-} the unowned ones. */
+    private static void list(HttpExchange ex, Map<String, String> q, ArrayNode all) throws IOException {
+        ArrayNode items = AvroJson.MAPPER.createArrayNode();
+        all.forEach(n -> {
+            if (WriteApi.ownerMatches(q.get("owner"), n.path("owner"))) {
+                items.add(n);
+            }
+        });
+        list(ex, items);
     }
 
     private static void list(HttpExchange ex, ArrayNode items) throws IOException {

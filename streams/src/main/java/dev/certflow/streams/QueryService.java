@@ -118,6 +118,8 @@ public final class QueryService {
     private final Time time;
     private final RenewalPolicy policy;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile dev.certflow.runtime.config.Secret peerToken;
+    private volatile dev.certflow.runtime.owners.OwnerRules ownerRules = dev.certflow.runtime.owners.OwnerRules.none();
 
     public QueryService(KafkaStreams streams, HostInfo self, Time time, RenewalPolicy policy) {
         this(StreamsState.of(streams, self), self, time, policy);
@@ -133,6 +135,77 @@ public final class QueryService {
 
     <K, V> List<ReadOnlyKeyValueStore<K, V>> partitions(String name) {
         return ask(() -> streams.partitions(name), "store " + name + " is not queryable");
+    }
+
+    /** The bearer token sent with requests to peers (their read token), or null when reads are open. */
+    QueryService withPeerToken(dev.certflow.runtime.config.Secret token) {
+        this.peerToken = token;
+        return this;
+    }
+
+    /** The owners rules, for the {@code owner} of list items that carry none of their own. */
+    QueryService withOwners(dev.certflow.runtime.owners.OwnerRules rules) {
+        this.ownerRules = rules;
+        return this;
+    }
+
+    /** The owner of a stored value: its own field, or the rules' answer for a bare certificate. */
+    private String ownerOf(Object value) {
+        if (value instanceof Certificate c) {
+            return Owners.of(ownerRules, c.getKey(), c);
+        }
+        if (value instanceof org.apache.avro.specific.SpecificRecord r && r.getSchema().getField("owner") != null) {
+            Object o = r.get(r.getSchema().getField("owner").pos());
+            return o == null ? null : o.toString();
+        }
+        return null;
+    }
+
+    /** "Now" of the queries (the application's clock). */
+    long now() {
+        return time.milliseconds();
+    }
+
+    /** The FIRING alerts (certificate and source alerts) of every instance as JSON, oldest first. */
+    public List<JsonNode> activeAlerts(boolean localOnly) {
+        List<JsonNode> out = new ArrayList<>();
+        for (String name : new String[]{Names.CERTIFICATE_ALERT_STORE, Names.SOURCE_ALERT_STORE}) {
+            ReadOnlyKeyValueStore<String, dev.certflow.events.Alert> s = store(name);
+            try (KeyValueIterator<String, dev.certflow.events.Alert> it = s.all()) {
+                it.forEachRemaining(e -> out.add(AvroJson.of(e.value)));
+            }
+        }
+        if (!localOnly) {
+            java.util.Set<HostInfo> peers = new java.util.LinkedHashSet<>();
+            for (String name : new String[]{Names.CERTIFICATE_ALERT_STORE, Names.SOURCE_ALERT_STORE}) {
+                for (StreamsMetadata m : ask(() -> streams.metadataForStore(name), "the instances hosting " + name + " are not known")) {
+                    if (self != null && !m.hostInfo().equals(self) && m.hostInfo().port() >= 0) {
+                        peers.add(m.hostInfo());
+                    }
+                }
+            }
+            for (HostInfo peer : peers) {
+                get(peer, "/v1/alerts?local=true", false).path("items").forEach(out::add);
+            }
+        }
+        out.sort(byInstant(n -> n.path("firedAt")).thenComparing(n -> n.path("alertId").asText()));
+        return out;
+    }
+
+    /** Every silence (active, pending and expired) from this instance's global store, which holds them all. */
+    public List<dev.certflow.events.Silence> silences() {
+        ReadOnlyKeyValueStore<String, dev.certflow.events.Silence> s = store(Names.SILENCE_STORE);
+        List<dev.certflow.events.Silence> out = new ArrayList<>();
+        try (KeyValueIterator<String, dev.certflow.events.Silence> it = s.all()) {
+            it.forEachRemaining(e -> out.add(e.value));
+        }
+        out.sort(Comparator.comparing(dev.certflow.events.Silence::getStartsAt).thenComparing(dev.certflow.events.Silence::getSilenceId));
+        return out;
+    }
+
+    /** One silence, or null. */
+    public dev.certflow.events.Silence silence(String id) {
+        return this.<String, dev.certflow.events.Silence>store(Names.SILENCE_STORE).get(id);
     }
 
     <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
@@ -181,6 +254,7 @@ public final class QueryService {
                 row.put("daysLeft", ExpiryRules.daysLeft(c.getNotAfter().toEpochMilli(), now));
                 ExpiringCertificate bucket = expiring.get(key);
                 row.put("bucket", bucket == null ? null : bucket.getBucket());
+                row.put("owner", ownerOf(c));
                 renewal(row, key, c, now, renewalStores);
                 row.set("certificate", AvroJson.of(c));
                 out.add(row);
@@ -259,6 +333,7 @@ public final class QueryService {
                 if (filter.test(e.value)) {
                     ObjectNode row = AvroJson.MAPPER.createObjectNode();
                     row.put("key", e.key);
+                    row.put("owner", ownerOf(e.value));
                     row.set("value", AvroJson.of(e.value));
                     out.add(row);
                 }
@@ -368,8 +443,12 @@ public final class QueryService {
     private JsonNode get(HostInfo host, String pathAndQuery, boolean notFoundIsNull) {
         URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
+            dev.certflow.runtime.config.Secret token = peerToken;
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token.reveal());
+            }
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 404 && notFoundIsNull) {
                 return null;
             }

@@ -88,6 +88,9 @@ final class RenewalProcessor implements Processor<String, RenewalAttempt, String
         String slot = Alerts.slot(AlertKinds.RENEWAL_SLOT, key);
         Certificate c = certificates.get(key);
         FailedRenewal row = state.row(a.getCertificateKey(), c);
+        if (row != null) {
+            row.setOwner(Owners.of(lifecycle.owners(), a.getCertificateKey(), c));
+        }
         if (row == null) {
             if (current != null) {
                 failed.delete(key);

@@ -2,6 +2,7 @@ package dev.certflow.streams;
 
 import dev.certflow.events.PollOutcome;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.runtime.owners.OwnerRules;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -18,14 +19,16 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
     private final int downAfter;
     private final CertflowMetrics metrics;
     private final LongSupplier clock;
+    private final OwnerRules owners;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, SourceState> states;
     private KeyValueStore<String, SourceStatus> polls;
     private Alerts alerts;
 
     /** @param clock "now", or null for Kafka Streams' wall clock */
-    SourceStatusProcessor(int downAfter, CertflowMetrics metrics, LongSupplier clock) {
+    SourceStatusProcessor(int downAfter, CertflowMetrics metrics, LongSupplier clock, OwnerRules owners) {
         this.downAfter = downAfter;
+        this.owners = owners;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -35,7 +38,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
         ctx = context;
         states = context.getStateStore(Names.SOURCE_STATE_STORE);
         polls = context.getStateStore(Names.SOURCE_POLL_STORE);
-        alerts = new Alerts(context.getStateStore(Names.SOURCE_ALERT_STORE), metrics, Names.SOURCE_ALERTS_SINK);
+        alerts = new Alerts(context.getStateStore(Names.SOURCE_ALERT_STORE), metrics, Names.SOURCE_ALERTS_SINK, owners);
     }
 
     @Override
@@ -50,7 +53,7 @@ final class SourceStatusProcessor implements Processor<String, SourceStatus, Str
         if (s == null) {
             states.delete(source);
             polls.delete(source);
-            alerts.resolve(ctx, slot, now, "source removed");
+            alerts.resolve(ctx, slot, now, "source removed", dev.certflow.events.AlertResolution.REMOVED);
             return;
         }
         SourceState prev = states.get(source);

@@ -1,5 +1,6 @@
 package dev.certflow.streams;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.ClockTime;
 import dev.certflow.runtime.ops.OpsServer;
@@ -47,8 +48,12 @@ public final class StreamsApp implements AutoCloseable {
 
     private final CertflowMetrics metrics;
 
-    private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics) {
+    private final KafkaWrites writes;
+
+    private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics,
+                       KafkaWrites writes) {
         this.metrics = metrics;
+        this.writes = writes;
         this.streams = streams;
         this.streamsMetrics = streamsMetrics;
         this.queries = queries;
@@ -92,7 +97,10 @@ public final class StreamsApp implements AutoCloseable {
         QueryService queries = new QueryService(streams, appServer == null ? null : HostInfo.buildFromEndpoint(appServer),
                 clock == null ? time : new ClockTime(clock),
                 new RenewalPolicy(settings.renewal));
-        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics);
+        ApiAuth auth = new ApiAuth(settings.api);
+        queries.withPeerToken(auth.peerToken()).withOwners(settings.ownerRules());
+        KafkaWrites writes = ops == null ? null : new KafkaWrites(kafka, settings.applicationId);
+        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics, writes);
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
         streams.setStateListener((next, prev) -> {
             LOG.info("Kafka Streams state {} -> {}", prev, next);
@@ -111,19 +119,30 @@ public final class StreamsApp implements AutoCloseable {
         if (ops != null) {
             ops.addHealthCheck("streams", app::healthy);
             ops.addReadyCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
-            mountQueryApi(ops, queries, settings);
+            mountQueryApi(ops, queries, settings, auth, writes);
         }
         streams.start();
         return app;
     }
 
     /**
-     * Mounts the query API under {@code /v1/} and the web dashboard at {@code /} on an ops server
+     * Mounts the query API under {@code /v1/} (reads, and the alert and silence writes through
+     * {@code publisher}, null: writes answer 503) and the web dashboard at {@code /} on an ops server
      * (done by {@link #start}; public for benchmarks that query other stores).
      */
     public static void mountQueryApi(OpsServer ops, QueryService queries, StreamsSettings settings) {
-        ops.addRoute("/v1/", new QueryApi(queries, new FleetQueries.Info(settings.applicationId, java.util.List.copyOf(settings.thresholdDays),
-                settings.renewal.enabled, false, false, false)));
+        ApiAuth auth = new ApiAuth(settings.api);
+        mountQueryApi(ops, queries.withPeerToken(auth.peerToken()).withOwners(settings.ownerRules()), settings, auth, null);
+    }
+
+    static void mountQueryApi(OpsServer ops, QueryService queries, StreamsSettings settings, ApiAuth auth, WriteApi.Publisher publisher) {
+        boolean writes = settings.api.writeToken != null;
+        HttpHandler reads = auth.reads(new QueryApi(queries, new FleetQueries.Info(settings.applicationId,
+                java.util.List.copyOf(settings.thresholdDays), settings.renewal.enabled, true, writes, writes)));
+        ops.addRoute("/v1/", reads);
+        WriteApi alertsApi = new WriteApi(queries, auth, publisher, reads);
+        ops.addRoute("/v1/alerts", alertsApi);
+        ops.addRoute("/v1/silences", alertsApi);
         ops.addRoute("/", new Dashboard());
     }
 
@@ -190,5 +209,8 @@ public final class StreamsApp implements AutoCloseable {
         closing = true;
         streams.close(Duration.ofSeconds(30));
         streamsMetrics.close();
+        if (writes != null) {
+            writes.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.certflow.streams;
 
 import dev.certflow.runtime.service.ConfigOptions;
 import dev.certflow.runtime.service.ServiceRunner;
+import dev.certflow.runtime.owners.OwnersConfig;
 import dev.certflow.schemas.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +24,8 @@ public class StreamsCommand implements Callable<Integer> {
         AtomicBoolean failed = new AtomicBoolean();
         ServiceRunner.run(config, "streams", StreamsSettings.class, List.of(Topics.CERTIFICATES, Topics.RENEWAL_ATTEMPTS,
                 Topics.SOURCE_STATUS, Topics.CERTIFICATES_EXPIRING, Topics.RENEWALS_FAILED, Topics.CERTIFICATE_RENEWALS, Topics.CERTIFICATE_ALERTS,
-                Topics.CERTIFICATE_NAMES, Topics.CERTIFICATE_NAME_MATCHES, Topics.DLQ),
+                Topics.CERTIFICATE_NAMES, Topics.CERTIFICATE_NAME_MATCHES, Topics.ALERT_SILENCES, Topics.ALERT_ACKNOWLEDGEMENTS, Topics.DLQ),
+                (settings, tree) -> settings.withOwners(tree.bind("owners", OwnersConfig.class)),
                 (kafka, settings, registry, ops, lifecycle) -> {
                     StreamsApp app = StreamsApp.start(kafka, settings, registry, ops);
                     // a client that shut itself down (see StreamsApp) ends the process with an error code

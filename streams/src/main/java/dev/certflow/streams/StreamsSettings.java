@@ -3,7 +3,10 @@ package dev.certflow.streams;
 import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.ReservedProperties;
+import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.config.Validated;
+import dev.certflow.runtime.owners.OwnerRules;
+import dev.certflow.runtime.owners.OwnersConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +40,9 @@ import java.util.Map;
  *     cacheMiB: 128
  *     memtableMiB: 48
  *   sourceDownAfterFailures: 3
+ *   api:
+ *     writeToken: ${CERTFLOW_WRITE_TOKEN}   # bearer token for POST/DELETE (silences, acks); unset = writes refused (403)
+ *     readToken: null                    # set to require a bearer token for GET too
  * </pre>
  */
 public class StreamsSettings implements Validated {
@@ -75,8 +81,25 @@ public class StreamsSettings implements Validated {
     public Duration threadReplacementWindow = Duration.ofMinutes(10);
     /** Off-heap memory of the state stores (RocksDB), bounded for all stores together: see {@link BoundedRocksDbConfig}. */
     public RocksDbSettings rocksdb = new RocksDbSettings();
+    /** The query API's authentication (it is served on the ops port). */
+    public ApiSettings api = new ApiSettings();
+    /** The owners rules (the top-level {@code owners} section, bound by the command that starts streams); none by default. */
+    // private and without a getter: not a configuration key
+    private OwnerRules ownerRules = OwnerRules.none();
+
     /** Extra Kafka Streams properties, passed through as they are (except the ones certflow sets itself: {@link ReservedProperties}). */
     public Map<String, String> properties = new LinkedHashMap<>();
+
+    /** The owners rules stamped on every alert and row. */
+    public OwnerRules ownerRules() {
+        return ownerRules;
+    }
+
+    /** Takes the rules of the top-level {@code owners} section. */
+    public StreamsSettings withOwners(OwnersConfig owners) {
+        this.ownerRules = owners == null ? OwnerRules.none() : owners.rules();
+        return this;
+    }
 
     /** The {@code rocksdb} section: the memory every state store of this instance shares. */
     public static class RocksDbSettings {
@@ -84,6 +107,16 @@ public class StreamsSettings implements Validated {
         public int cacheMiB = 128;
         /** The part of the cache the stores' memtables (write buffers) may take together. */
         public int memtableMiB = 48;
+    }
+
+    /**
+     * Bearer tokens of the query API (secrets: {@code ${ENV}} or {@code file:}). Writes (silences,
+     * acknowledgements) need {@link #writeToken}; with none configured they are refused. Reads are
+     * open unless {@link #readToken} is set (then either token reads).
+     */
+    public static class ApiSettings {
+        public Secret writeToken;
+        public Secret readToken;
     }
 
     /** One override: matches a tenant, a source instance name, or both. */
@@ -184,6 +217,13 @@ public class StreamsSettings implements Validated {
             throw bad(prefix + "rocksdb.memtableMiB", rocksdb.memtableMiB, tree, "must be 1 or more and less than rocksdb.cacheMiB (" + rocksdb.cacheMiB + ")");
         }
         ReservedProperties.check(prefix + "properties", properties, tree);
+        if (api == null) {
+            api = new ApiSettings();
+        }
+        if (api.writeToken != null && api.writeToken.reveal().length() < 16) {
+            throw new ConfigException("configuration key '" + prefix + "api.writeToken'" + (tree == null ? "" : tree.from(prefix + "api.writeToken"))
+                    + " is too short: use at least 16 characters (for example openssl rand -hex 32)");
+        }
     }
 
     private void validateRenewal(String p, ConfigTree tree) {

@@ -306,7 +306,7 @@ class FleetIndexTest {
         assertThat(bySource.get("pbx-paris").path("consecutiveFailures").asInt()).isEqualTo(3);
         assertThat(bySource.get("pbx-paris").path("errorKind").asText()).isEqualTo("timeout");
         assertThat(bySource.get("pbx-paris").path("down").asBoolean()).isTrue();
-        JsonNode alerts = fleet.alerts(null, null, 10, false).path("items");
+        JsonNode alerts = fleet.alerts(null, null, null, 10, false).path("items");
         assertThat(alerts.get(0).path("kind").asText()).isEqualTo("SOURCE_DOWN");
         assertThat(fleet.summary(null, null, false).path("alerts").path("SOURCE_DOWN").asInt()).isEqualTo(1);
     }
@@ -322,7 +322,7 @@ class FleetIndexTest {
         TreeMap<String, String> seen = new TreeMap<>();
         String after = null;
         do {
-            ObjectNode page = fleet.alerts("EXPIRED", after, 2, false);
+            ObjectNode page = fleet.alerts("EXPIRED", null, after, 2, false);
             page.path("items").forEach(n -> {
                 assertThat(n.path("kind").asText()).isEqualTo("EXPIRED");
                 seen.put(n.path("alertId").asText(), n.path("certificateKey").asText());

@@ -150,7 +150,7 @@ final class Harness implements AutoCloseable {
             public String state() {
                 return "RUNNING";
             }
-        }, self, clock, new RenewalPolicy(settings.renewal));
+        }, self, clock, new RenewalPolicy(settings.renewal)).withOwners(settings.ownerRules());
     }
 
     @Override
