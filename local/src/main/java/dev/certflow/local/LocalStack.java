@@ -21,7 +21,7 @@ import dev.certflow.embedded.registry.EmbeddedSchemaRegistry;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;

@@ -3,6 +3,7 @@ package dev.certflow.sink;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.sink.delivery.AlertDelivery;
+import dev.certflow.sink.views.ViewWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

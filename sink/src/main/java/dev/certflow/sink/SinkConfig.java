@@ -4,6 +4,7 @@ import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.config.Validated;
+import dev.certflow.sink.delivery.ChannelConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public class SinkConfig implements Validated {
     public Duration requestTimeout = Duration.ofSeconds(10);
     /** Alerts dispatched but not yet finished on every channel before the consumer pauses. */
     public int maxInFlight = 1000;
+    /** Alerts sent at once per channel (each channel's {@code concurrency} overrides it); one certificate's alerts stay in order. */
+    public int deliveryConcurrency = 8;
     /** How often firing alerts are re-sent to Alertmanager while they last (below its resolve_timeout of 5m). */
     public Duration alertmanagerResendInterval = Duration.ofMinutes(1);
 
@@ -65,6 +68,7 @@ public class SinkConfig implements Validated {
         positive(prefix, tree, "batchSize", batchSize);
         positive(prefix, tree, "maxAttempts", maxAttempts);
         positive(prefix, tree, "maxInFlight", maxInFlight);
+        positive(prefix, tree, "deliveryConcurrency", deliveryConcurrency);
         if (groupId == null || groupId.isBlank()) {
             throw new ConfigException("missing required configuration key '" + prefix + "groupId'");
         }
@@ -117,7 +121,8 @@ public class SinkConfig implements Validated {
         }
     }
 
-    static ConfigException bad(String prefix, ConfigTree tree, String key, Object value, String why) {
+    /** The error for a bad value: the key, where it was set, the value and why. */
+    public static ConfigException bad(String prefix, ConfigTree tree, String key, Object value, String why) {
         String from = tree == null ? "" : tree.from(prefix + key);
         return new ConfigException("bad value '" + value + "' for configuration key '" + prefix + key + "'" + from + ": " + why);
     }

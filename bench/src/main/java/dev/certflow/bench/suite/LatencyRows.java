@@ -16,7 +16,7 @@ import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.Topics;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;

@@ -6,7 +6,6 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.schemas.CertificateKeys;
-import dev.certflow.sink.AlertFields;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;

@@ -1,4 +1,4 @@
-package dev.certflow.sink;
+package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
 import dev.certflow.events.SourceKind;

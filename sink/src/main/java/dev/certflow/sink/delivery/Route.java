@@ -1,10 +1,11 @@
-package dev.certflow.sink;
+package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Severity;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.sink.SinkConfig;
 
 import java.util.ArrayList;
 import java.util.List;

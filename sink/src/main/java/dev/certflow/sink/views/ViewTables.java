@@ -1,4 +1,4 @@
-package dev.certflow.sink;
+package dev.certflow.sink.views;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +10,7 @@ import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.sink.delivery.AlertFields;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
