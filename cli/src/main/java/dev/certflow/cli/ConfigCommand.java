@@ -6,6 +6,7 @@ import dev.certflow.runtime.service.ServiceRunner;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.OpsSettings;
+import dev.certflow.runtime.owners.OwnersConfig;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsSettings;
 import picocli.CommandLine.Command;
@@ -40,6 +41,7 @@ public final class ConfigCommand implements Callable<Integer> {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("kafka", tree.bind("kafka", KafkaSettings.class));
         all.put("ops", tree.bind("ops", OpsSettings.class));
+        all.put("owners", tree.bind("owners", OwnersConfig.class));
         all.put("ingest", tree.bind("ingest", IngestConfig.class));
         all.put("streams", tree.bind("streams", StreamsSettings.class));
         all.put("sink", tree.bind("sink", SinkConfig.class));

@@ -1,5 +1,6 @@
 package dev.certflow.schemas;
 
+import dev.certflow.events.Acknowledgement;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateName;
@@ -9,6 +10,7 @@ import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.Silence;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.schemas.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
@@ -62,6 +64,16 @@ public final class Topics {
     /** Internal to streams: the name index's conclusions back to each certificate's task, read together with {@link #CERTIFICATES}, so the same partition count. */
     public static final TopicSpec CERTIFICATE_NAME_MATCHES = new TopicSpec("certificate-name-matches", 6, TopicSpec.Cleanup.COMPACT, null,
             CERT_KEY, CertificateNameMatch.class, "streams", "streams");
+    /**
+     * Silences, written by the query API of any streams instance (keyed by silence id; expiring one
+     * writes it again with an earlier end, never a tombstone); every streams instance keeps a global
+     * store of it and the sink applies them.
+     */
+    public static final TopicSpec ALERT_SILENCES = new TopicSpec("alert-silences", 3, TopicSpec.Cleanup.COMPACT, null,
+            "silence id", Silence.class, "streams (query API)", "sink, streams");
+    /** Acknowledgements of incidents, written by the query API (keyed by incident id); the sink applies them. */
+    public static final TopicSpec ALERT_ACKNOWLEDGEMENTS = new TopicSpec("alert-acknowledgements", 3, TopicSpec.Cleanup.COMPACT, null,
+            "incident id", Acknowledgement.class, "streams (query API)", "sink");
     public static final TopicSpec ALERT_DELIVERIES_DLQ = new TopicSpec("alert-deliveries-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
             "alert id", Alert.class, "sink", "operators");
     public static final TopicSpec DLQ = new TopicSpec("certflow-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
@@ -70,7 +82,7 @@ public final class Topics {
     /** All declarations, in the order the README's topic table lists them. */
     public static final List<TopicSpec> ALL = List.of(CERTIFICATES, RENEWAL_ATTEMPTS, SOURCE_STATUS, INGEST_CHECKPOINTS,
             CERTIFICATES_EXPIRING, RENEWALS_FAILED, CERTIFICATE_RENEWALS, CERTIFICATE_ALERTS, CERTIFICATE_NAMES, CERTIFICATE_NAME_MATCHES,
-            ALERT_DELIVERIES_DLQ, DLQ);
+            ALERT_SILENCES, ALERT_ACKNOWLEDGEMENTS, ALERT_DELIVERIES_DLQ, DLQ);
 
     private final String prefix;
     private final Map<String, ?> serdeConfig;
@@ -130,6 +142,14 @@ public final class Topics {
 
     public Topic<String, CertificateNameMatch> certificateNameMatches() {
         return avro(CERTIFICATE_NAME_MATCHES, CertificateNameMatch.class);
+    }
+
+    public Topic<String, Silence> alertSilences() {
+        return avro(ALERT_SILENCES, Silence.class);
+    }
+
+    public Topic<String, Acknowledgement> alertAcknowledgements() {
+        return avro(ALERT_ACKNOWLEDGEMENTS, Acknowledgement.class);
     }
 
     public Topic<String, Alert> alertDeliveriesDlq() {

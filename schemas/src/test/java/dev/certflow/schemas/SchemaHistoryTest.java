@@ -1,5 +1,6 @@
 package dev.certflow.schemas;
 
+import dev.certflow.events.Acknowledgement;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
@@ -10,6 +11,8 @@ import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.RenewalAttempt;
+import dev.certflow.events.Silence;
+import dev.certflow.events.SilenceMatcher;
 import dev.certflow.events.SourceStatus;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -37,7 +40,8 @@ class SchemaHistoryTest {
     static Stream<Schema> contracts() {
         return Stream.of(CertificateKey.SCHEMA$, Certificate.SCHEMA$, RenewalAttempt.SCHEMA$, ExpiringCertificate.SCHEMA$,
                 FailedRenewal.SCHEMA$, Alert.SCHEMA$, SourceStatus.SCHEMA$, IngestCheckpoint.SCHEMA$,
-                CertificateName.SCHEMA$, CertificateNameMatch.SCHEMA$, CertificateRenewal.SCHEMA$);
+                CertificateName.SCHEMA$, CertificateNameMatch.SCHEMA$, CertificateRenewal.SCHEMA$,
+                Silence.SCHEMA$, SilenceMatcher.SCHEMA$, Acknowledgement.SCHEMA$);
     }
 
     @ParameterizedTest

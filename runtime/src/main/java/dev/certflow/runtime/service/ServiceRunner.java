@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  */
 public final class ServiceRunner {
     /** The top-level sections of the one configuration file. */
-    public static final List<String> SECTIONS = List.of("kafka", "ops", "ingest", "streams", "sink");
+    public static final List<String> SECTIONS = List.of("kafka", "ops", "owners", "ingest", "streams", "sink");
 
     private ServiceRunner() {
     }
