@@ -107,7 +107,7 @@ public final class LocalStack implements AutoCloseable {
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         IngestConfig ingestConfig = tree.bind("ingest", IngestConfig.class);
         StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class);
-        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class);
+        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class).owners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
 
         if (EMBEDDED.equals(kafka.bootstrapServers)) {
             Path dir = Files.createTempDirectory("certflow-local-kafka-");

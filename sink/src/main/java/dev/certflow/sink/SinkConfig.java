@@ -4,6 +4,7 @@ import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.config.Validated;
+import dev.certflow.runtime.owners.OwnersConfig;
 import dev.certflow.sink.delivery.ChannelConfig;
 
 import java.time.Duration;
@@ -62,6 +63,36 @@ public class SinkConfig implements Validated {
 
     public List<ChannelConfig> channels = new ArrayList<>();
 
+    /**
+     * Deliver to the owners' own contacts ({@code owners.teams[]}: pagerDutyRoutingKey, slackWebhook,
+     * webhook), each as a channel of its own named {@code owner-<team>-<type>}, besides {@link #channels}.
+     */
+    public boolean ownerChannels = true;
+    /** Which severities the owners' channels notify at once, and which page. */
+    public Notify notify = new Notify();
+
+    /** The severity policy of the owners' channels ({@code sink.notify}). */
+    public static class Notify {
+        /** Severities sent at once to the owner's Slack and webhook (the rest only reach the digest). */
+        public List<String> immediate = new ArrayList<>(List.of("CRITICAL", "ERROR", "WARNING"));
+        /** Severities that page (the owner's PagerDuty routing key). */
+        public List<String> paging = new ArrayList<>(List.of("CRITICAL"));
+    }
+
+    // the owners section, handed over by the command (not a key of the sink section, so not a public field)
+    private OwnersConfig owners = new OwnersConfig();
+
+    /** The {@code owners} section the sink routes by (empty until set). */
+    public OwnersConfig owners() {
+        return owners;
+    }
+
+    /** Sets the {@code owners} section (the commands bind it beside this one). */
+    public SinkConfig owners(OwnersConfig owners) {
+        this.owners = owners == null ? new OwnersConfig() : owners;
+        return this;
+    }
+
     @Override
     public void validate(String prefix, ConfigTree tree) {
         positive(prefix, tree, "poolSize", poolSize);
@@ -85,6 +116,11 @@ public class SinkConfig implements Validated {
                 throw bad(prefix, tree, key, d, "must be a positive duration");
             }
         }
+        if (notify == null) {
+            notify = new Notify();
+        }
+        checkSeverities(prefix + "notify.", tree, "immediate", notify.immediate);
+        checkSeverities(prefix + "notify.", tree, "paging", notify.paging);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < channels.size(); i++) {
             ChannelConfig c = channels.get(i);
@@ -112,6 +148,16 @@ public class SinkConfig implements Validated {
             throw bad(prefix, tree, "jdbcUrl", scheme.length() < jdbcUrl.length() ? scheme + ":..." : scheme,
                     "not a PostgreSQL JDBC URL; certflow sink needs a real database, for example jdbc:postgresql://db:5432/certflow "
                             + "(only certflow local starts an embedded PostgreSQL, when no URL is configured)");
+        }
+    }
+
+    private static void checkSeverities(String prefix, ConfigTree tree, String key, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            try {
+                dev.certflow.events.Severity.valueOf(values.get(i).trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw bad(prefix, tree, key + "[" + i + "]", values.get(i), "not a severity (CRITICAL, ERROR, WARNING, INFO)");
+            }
         }
     }
 

@@ -83,7 +83,9 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         this.deserializer = topics.certificateAlerts().valueSerde().deserializer();
         this.dlqSerializer = topics.alertDeliveriesDlq().valueSerde().serializer();
         this.log = new DeliveryLog(dataSource);
-        for (ChannelConfig cc : config.channels) {
+        List<ChannelConfig> channels = new ArrayList<>(config.channels);
+        channels.addAll(OwnerChannels.of(config));
+        for (ChannelConfig cc : channels) {
             Channel channel = cc.type() == ChannelConfig.Type.CONSOLE
                     ? new ConsoleChannel(cc.name, console == null ? System.out : console)
                     : new HttpChannel(cc, config);

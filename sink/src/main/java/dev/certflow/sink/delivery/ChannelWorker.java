@@ -102,8 +102,15 @@ final class ChannelWorker implements AutoCloseable {
         return channel;
     }
 
-    /** Whether this channel's routes take the alert. */
+    /**
+     * Whether this channel's routes take the alert. The RESOLVED of a step that escalated is no
+     * recovery, so only Alertmanager gets it (to end that step's alert there; the grouping shows
+     * the next step); everywhere else the next step's FIRING carries the incident on.
+     */
     boolean accepts(Alert alert) {
+        if (AlertFields.isEscalatedAway(alert) && !channel.resendsFiring()) {
+            return false;
+        }
         return config.accepts(alert);
     }
 
@@ -115,10 +122,14 @@ final class ChannelWorker implements AutoCloseable {
         return lanes.get(Math.floorMod(orderingKey(alert).hashCode(), lanes.size()));
     }
 
-    /** What must reach the receiver in order: every transition of one certificate (or of one alert about a source). */
+    /**
+     * What must reach the receiver in order: every transition of one certificate (so every step of
+     * its incidents: PagerDuty sees one dedup_key's trigger, escalation and resolve in order), or of
+     * one incident about a source.
+     */
     static String orderingKey(Alert alert) {
         String cert = AlertFields.certificateKey(alert);
-        return cert != null ? cert : alert.getAlertId();
+        return cert != null ? cert : AlertFields.incidentId(alert);
     }
 
     /** Queues a re-send of every alert still firing on this channel. */
