@@ -157,4 +157,16 @@ class IncidentDeliveryTest {
         assertThatThrownBy(() -> OwnerChannels.of(sink)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("owners.teams[1].webhook.secret");
     }
+
+    @Test
+    void theSeverityPolicyAndTheConcurrencyAreChecked() {
+        SinkConfig bad = new SinkConfig();
+        bad.notify.paging = List.of("LOUD");
+        assertThatThrownBy(() -> bad.validate("sink.", null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'LOUD'").hasMessageContaining("sink.notify.paging[0]");
+        SinkConfig none = new SinkConfig();
+        none.deliveryConcurrency = 0;
+        assertThatThrownBy(() -> none.validate("sink.", null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.deliveryConcurrency");
+    }
 }
