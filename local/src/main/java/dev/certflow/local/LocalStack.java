@@ -22,7 +22,7 @@ import dev.certflow.simulator.SimClock;
 import dev.certflow.simulator.SimulatedSource;
 import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;
@@ -132,7 +132,7 @@ public final class LocalStack implements AutoCloseable {
         StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class)
                 .withOwners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
         streamsApplicationId = streamsSettings.applicationId;
-        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class);
+        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class).owners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
 
         if (EMBEDDED.equals(kafka.bootstrapServers)) {
             Path dir = Files.createTempDirectory("certflow-local-kafka-");

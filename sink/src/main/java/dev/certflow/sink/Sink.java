@@ -3,6 +3,8 @@ package dev.certflow.sink;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.sink.delivery.AlertDelivery;
+import dev.certflow.sink.delivery.OwnerChannels;
+import dev.certflow.sink.views.ViewWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,7 @@ public final class Sink implements AutoCloseable {
             if (config.viewsEnabled) {
                 views = new ViewWriter(kafka, config, db.dataSource(), registry, faults).start();
             }
-            if (config.deliveryEnabled && !config.channels.isEmpty()) {
+            if (config.deliveryEnabled && (!config.channels.isEmpty() || !OwnerChannels.of(config).isEmpty())) {
                 delivery = new AlertDelivery(kafka, config, db.dataSource(), registry, faults, console).start();
             }
         } catch (RuntimeException e) {
@@ -58,7 +60,8 @@ public final class Sink implements AutoCloseable {
             ops.addHealthCheck("sink", sink::isHealthy);
             ops.addReadyCheck("sink-postgres", db::isReachable);
         }
-        LOG.info("Sink started: views {}, {} alert channels", views != null ? "on" : "off", delivery != null ? config.channels.size() : 0);
+        LOG.info("Sink started: views {}, {} alert channels", views != null ? "on" : "off",
+                delivery != null ? config.channels.size() + OwnerChannels.of(config).size() : 0);
         return sink;
     }
 

@@ -1,5 +1,6 @@
 package dev.certflow.sink;
 
+import dev.certflow.runtime.owners.OwnersConfig;
 import dev.certflow.runtime.service.ConfigOptions;
 import dev.certflow.runtime.service.ServiceRunner;
 import dev.certflow.schemas.Topics;
@@ -17,7 +18,10 @@ public class SinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServiceRunner.run(configOptions, "sink", SinkConfig.class, Topics.ALL, (sink, tree) -> sink.requireDatabase("sink.", tree),
+        ServiceRunner.run(configOptions, "sink", SinkConfig.class, Topics.ALL, (sink, tree) -> {
+                    sink.requireDatabase("sink.", tree);
+                    sink.owners(tree.bind("owners", OwnersConfig.class)); // routes to the owners' channels
+                },
                 (kafka, sink, registry, ops, lifecycle) -> Sink.start(kafka, sink, registry, ops));
         return 0;
     }

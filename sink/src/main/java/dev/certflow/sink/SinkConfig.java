@@ -4,6 +4,8 @@ import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.config.Validated;
+import dev.certflow.runtime.owners.OwnersConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,10 +56,42 @@ public class SinkConfig implements Validated {
     public Duration requestTimeout = Duration.ofSeconds(10);
     /** Alerts dispatched but not yet finished on every channel before the consumer pauses. */
     public int maxInFlight = 1000;
+    /** Alerts sent at once per channel (each channel's {@code concurrency} overrides it); one certificate's alerts stay in order. */
+    public int deliveryConcurrency = 8;
     /** How often firing alerts are re-sent to Alertmanager while they last (below its resolve_timeout of 5m). */
     public Duration alertmanagerResendInterval = Duration.ofMinutes(1);
 
     public List<ChannelConfig> channels = new ArrayList<>();
+
+    /**
+     * Deliver to the owners' own contacts ({@code owners.teams[]}: pagerDutyRoutingKey, slackWebhook,
+     * webhook), each as a channel of its own named {@code owner-<team>-<type>}, besides {@link #channels}.
+     */
+    public boolean ownerChannels = true;
+    /** Which severities the owners' channels notify at once, and which page. */
+    public Notify notify = new Notify();
+
+    /** The severity policy of the owners' channels ({@code sink.notify}). */
+    public static class Notify {
+        /** Severities sent at once to the owner's Slack and webhook (the rest only reach the digest). */
+        public List<String> immediate = new ArrayList<>(List.of("CRITICAL", "ERROR", "WARNING"));
+        /** Severities that page (the owner's PagerDuty routing key). */
+        public List<String> paging = new ArrayList<>(List.of("CRITICAL"));
+    }
+
+    // the owners section, handed over by the command (not a key of the sink section, so not a public field)
+    private OwnersConfig owners = new OwnersConfig();
+
+    /** The {@code owners} section the sink routes by (empty until set). */
+    public OwnersConfig owners() {
+        return owners;
+    }
+
+    /** Sets the {@code owners} section (the commands bind it beside this one). */
+    public SinkConfig owners(OwnersConfig owners) {
+        this.owners = owners == null ? new OwnersConfig() : owners;
+        return this;
+    }
 
     @Override
     public void validate(String prefix, ConfigTree tree) {
@@ -65,6 +99,7 @@ public class SinkConfig implements Validated {
         positive(prefix, tree, "batchSize", batchSize);
         positive(prefix, tree, "maxAttempts", maxAttempts);
         positive(prefix, tree, "maxInFlight", maxInFlight);
+        positive(prefix, tree, "deliveryConcurrency", deliveryConcurrency);
         if (groupId == null || groupId.isBlank()) {
             throw new ConfigException("missing required configuration key '" + prefix + "groupId'");
         }
@@ -81,6 +116,11 @@ public class SinkConfig implements Validated {
                 throw bad(prefix, tree, key, d, "must be a positive duration");
             }
         }
+        if (notify == null) {
+            notify = new Notify();
+        }
+        checkSeverities(prefix + "notify.", tree, "immediate", notify.immediate);
+        checkSeverities(prefix + "notify.", tree, "paging", notify.paging);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < channels.size(); i++) {
             ChannelConfig c = channels.get(i);
@@ -111,13 +151,24 @@ public class SinkConfig implements Validated {
         }
     }
 
+    private static void checkSeverities(String prefix, ConfigTree tree, String key, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            try {
+                dev.certflow.events.Severity.valueOf(values.get(i).trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw bad(prefix, tree, key + "[" + i + "]", values.get(i), "not a severity (CRITICAL, ERROR, WARNING, INFO)");
+            }
+        }
+    }
+
     private static void positive(String prefix, ConfigTree tree, String key, int value) {
         if (value < 1) {
             throw bad(prefix, tree, key, value, "must be 1 or more");
         }
     }
 
-    static ConfigException bad(String prefix, ConfigTree tree, String key, Object value, String why) {
+    /** The error for a bad value: the key, where it was set, the value and why. */
+    public static ConfigException bad(String prefix, ConfigTree tree, String key, Object value, String why) {
         String from = tree == null ? "" : tree.from(prefix + key);
         return new ConfigException("bad value '" + value + "' for configuration key '" + prefix + key + "'" + from + ": " + why);
     }

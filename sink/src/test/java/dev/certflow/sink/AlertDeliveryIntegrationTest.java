@@ -1,5 +1,7 @@
 package dev.certflow.sink;
 
+import dev.certflow.sink.views.ViewWriter;
+import dev.certflow.sink.delivery.ChannelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;

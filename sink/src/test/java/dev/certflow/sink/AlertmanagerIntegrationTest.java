@@ -1,5 +1,6 @@
 package dev.certflow.sink;
 
+import dev.certflow.sink.delivery.ChannelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;

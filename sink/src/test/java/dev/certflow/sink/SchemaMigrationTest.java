@@ -48,7 +48,7 @@ class SchemaMigrationTest {
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).isZero();
 
         var first = SinkDatabase.migrate(ds);
-        assertThat(first.migrationsExecuted).isEqualTo(2);
+        assertThat(first.migrationsExecuted).isEqualTo(3);
         List<String> tables = new ArrayList<>();
         try (Connection c = ds.getConnection(); var rs = c.getMetaData().getTables(null, "public", "%", new String[]{"TABLE"})) {
             while (rs.next()) {
@@ -95,8 +95,11 @@ class SchemaMigrationTest {
                 .isInstanceOf(SQLException.class).hasMessageContaining("alert_history_kind_check");
 
         var result = SinkDatabase.migrate(ds);
-        assertThat(result.migrationsExecuted).isEqualTo(1);
-        assertThat(result.targetSchemaVersion).isEqualTo("2");
+        assertThat(result.migrationsExecuted).isEqualTo(2); // V2 and V3
+        assertThat(result.targetSchemaVersion).isEqualTo("3");
+        // V3: the alerts recorded before owners and incidents existed are unowned first steps
+        assertThat(Fixtures.string(ds, "SELECT coalesce(owner, '-') || ' ' || incident_step || ' ' || coalesce(incident_id, '-') FROM alert_history "
+                + "WHERE alert_id = 'a1'")).isEqualTo("- 1 -");
         assertThat(Fixtures.string(ds, "SELECT bucket || ' ' || renewal_status || ' ' || coalesce(renewal_policy, '-') FROM expiring_certificates"))
                 .isEqualTo("14d UNKNOWN -");
         assertThat(Fixtures.string(ds, "SELECT alert_id || ' ' || kind FROM alert_history")).isEqualTo("a1 EXPIRING");

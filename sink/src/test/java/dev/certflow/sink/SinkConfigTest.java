@@ -1,5 +1,6 @@
 package dev.certflow.sink;
 
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Severity;

@@ -1,5 +1,6 @@
 package dev.certflow.sink;
 
+import dev.certflow.sink.views.ViewWriter;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.AttemptStatus;
@@ -152,5 +153,32 @@ class ViewWriterBatchTest {
 
     private static ConsumerRecord<String, byte[]> record(String topic, int partition, long offset, String key, byte[] value) {
         return new ConsumerRecord<>(topic, partition, offset, key, value);
+    }
+
+    @Test
+    void ownersAndIncidentsReachTheViews() throws Exception {
+        Certificate c = Fixtures.certificate("acme", "own", Fixtures.NOW.plus(Duration.ofDays(3)));
+        String exp = topics.certificatesExpiring().name();
+        ExpiringCertificate e = ExpiringCertificate.newBuilder(Fixtures.expiring(c, 3)).setOwner("payments").build();
+        String alerts = topics.certificateAlerts().name();
+        var alertSer = topics.certificateAlerts().valueSerde().serializer();
+        dev.certflow.events.Alert step2 = dev.certflow.events.Alert.newBuilder(Fixtures.alert("st-2", dev.certflow.events.AlertStatus.FIRING,
+                        dev.certflow.events.Severity.CRITICAL))
+                .setOwner("payments").setIncidentId("inc-9").setIncidentStep(2).setEscalatedFrom("st-1").build();
+        dev.certflow.events.Alert step1Resolved = dev.certflow.events.Alert.newBuilder(Fixtures.alert("st-1", dev.certflow.events.AlertStatus.RESOLVED,
+                        dev.certflow.events.Severity.WARNING))
+                .setIncidentId("inc-9").setResolution(dev.certflow.events.AlertResolution.ESCALATED).build();
+
+        writer.write(new ConsumerRecords<>(Map.of(
+                new TopicPartition(exp, 0), List.of(new ConsumerRecord<>(exp, 0, 0, Fixtures.key(c), topics.certificatesExpiring().valueSerde().serializer().serialize(exp, e))),
+                new TopicPartition(alerts, 0), List.of(
+                        new ConsumerRecord<>(alerts, 0, 0, "st-1", alertSer.serialize(alerts, step1Resolved)),
+                        new ConsumerRecord<>(alerts, 0, 1, "st-2", alertSer.serialize(alerts, step2)))), Map.of()), null);
+
+        assertThat(Fixtures.string(ds, "SELECT owner FROM expiring_certificates")).isEqualTo("payments");
+        assertThat(Fixtures.string(ds, "SELECT owner || ' ' || incident_id || ' ' || incident_step || ' ' || escalated_from FROM alert_history "
+                + "WHERE alert_id = 'st-2'")).isEqualTo("payments inc-9 2 st-1");
+        assertThat(Fixtures.string(ds, "SELECT coalesce(owner, '-') || ' ' || resolution || ' ' || incident_step FROM alert_history WHERE alert_id = 'st-1'"))
+                .isEqualTo("- ESCALATED 1");
     }
 }

@@ -1,5 +1,6 @@
 package dev.certflow.sink;
 
+import dev.certflow.sink.views.ViewWriter;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;

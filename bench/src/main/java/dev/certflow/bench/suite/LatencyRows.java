@@ -17,7 +17,7 @@ import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.Topics;
 import dev.certflow.simulator.Simulator;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Sink;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;

@@ -1,7 +1,6 @@
 package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
-import dev.certflow.sink.ChannelConfig;
 
 import java.time.Duration;
 

@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -19,10 +22,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The queue and thread of one channel: alerts are sent in order, each retried with exponential
- * backoff on retryable failures, every attempt recorded, and after the last attempt handed to
- * the dead-letter callback. Each channel has its own worker, so a receiver that is down delays
- * only its own queue.
+ * One channel's worker: its configuration (routes, attempts, concurrency) and its channel, with
+ * {@code concurrency} lanes, each a queue and a thread. An alert goes to the lane of its ordering
+ * key (the certificate, or the alert for alerts about a source), so the transitions of one
+ * certificate reach the receiver in order while other certificates' alerts are sent alongside.
+ * Each alert is retried with exponential backoff on retryable failures, every attempt is queued for
+ * the {@link DeliveryLog}, and after the last attempt the alert is handed to the dead-letter
+ * callback. Each channel has its own worker, so a receiver that is down delays only its own lanes.
+ * Concurrency does not weaken once-per-channel delivery: one alert transition is one task on one
+ * lane, and the receivers dedupe redeliveries by the same idempotency keys.
  */
 final class ChannelWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelWorker.class);
@@ -41,22 +49,28 @@ final class ChannelWorker implements AutoCloseable {
     record Task(Alert alert, String originTopic, int partition, long offset, boolean resend, Done done) {
     }
 
+    private final ChannelConfig config;
     private final Channel channel;
     private final DeliveryLog log;
     private final DeadLetterer deadLetterer;
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
-    private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    private final List<BlockingQueue<Task>> lanes = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Map<String, Alert> firing = new ConcurrentHashMap<>();
-    private final Thread thread;
     private final Counter retries;
     private final Counter deadLettered;
     private final MeterRegistry registry;
 
-    ChannelWorker(Channel channel, DeliveryLog log, DeadLetterer deadLetterer, int maxAttempts, Duration initialBackoff,
-                  Duration maxBackoff, MeterRegistry registry) {
+    /**
+     * @param config the channel's configuration: its routes decide {@link #accepts}
+     * @param concurrency lanes (alerts in flight at once on this channel)
+     */
+    ChannelWorker(ChannelConfig config, Channel channel, DeliveryLog log, DeadLetterer deadLetterer, int maxAttempts, int concurrency,
+                  Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
+        this.config = config;
         this.channel = channel;
         this.log = log;
         this.deadLetterer = deadLetterer;
@@ -68,14 +82,19 @@ final class ChannelWorker implements AutoCloseable {
                 .description("Delivery attempts repeated after a retryable failure").register(registry);
         this.deadLettered = Counter.builder("certflow.sink.delivery.dead.lettered").tag("channel", channel.name())
                 .description("Alerts sent to the delivery dead-letter topic").register(registry);
-        Gauge.builder("certflow.sink.delivery.queue", queue, BlockingQueue::size).tag("channel", channel.name())
+        for (int i = 0; i < Math.max(1, concurrency); i++) {
+            BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+            lanes.add(queue);
+            Thread t = new Thread(() -> run(queue), "sink-channel-" + channel.name() + "-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        Gauge.builder("certflow.sink.delivery.queue", lanes, l -> l.stream().mapToInt(BlockingQueue::size).sum()).tag("channel", channel.name())
                 .description("Alerts waiting for this channel").register(registry);
-        this.thread = new Thread(this::run, "sink-channel-" + channel.name());
-        this.thread.setDaemon(true);
     }
 
     ChannelWorker start() {
-        thread.start();
+        threads.forEach(Thread::start);
         return this;
     }
 
@@ -83,14 +102,40 @@ final class ChannelWorker implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * Whether this channel's routes take the alert. The RESOLVED of a step that escalated is no
+     * recovery, so only Alertmanager gets it (to end that step's alert there; the grouping shows
+     * the next step); everywhere else the next step's FIRING carries the incident on.
+     */
+    boolean accepts(Alert alert) {
+        if (AlertFields.isEscalatedAway(alert) && !channel.resendsFiring()) {
+            return false;
+        }
+        return config.accepts(alert);
+    }
+
     void submit(Task task) {
-        queue.add(task);
+        lane(task.alert()).add(task);
+    }
+
+    private BlockingQueue<Task> lane(Alert alert) {
+        return lanes.get(Math.floorMod(orderingKey(alert).hashCode(), lanes.size()));
+    }
+
+    /**
+     * What must reach the receiver in order: every transition of one certificate (so every step of
+     * its incidents: PagerDuty sees one dedup_key's trigger, escalation and resolve in order), or of
+     * one incident about a source.
+     */
+    static String orderingKey(Alert alert) {
+        String cert = AlertFields.certificateKey(alert);
+        return cert != null ? cert : AlertFields.incidentId(alert);
     }
 
     /** Queues a re-send of every alert still firing on this channel. */
     void resendFiring() {
         for (Alert a : firing.values()) {
-            queue.add(new Task(a, null, -1, -1, true, () -> { }));
+            lane(a).add(new Task(a, null, -1, -1, true, () -> { }));
         }
     }
 
@@ -103,7 +148,7 @@ final class ChannelWorker implements AutoCloseable {
         return firing.size();
     }
 
-    private void run() {
+    private void run(BlockingQueue<Task> queue) {
         while (closing.getCount() > 0) {
             Task task;
             try {
@@ -115,9 +160,7 @@ final class ChannelWorker implements AutoCloseable {
                 continue;
             }
             try {
-                if (deliver(task)) {
-                    task.done().run();
-                }
+                deliver(task);
             } catch (InterruptedException e) {
                 return; // closing: the record stays uncommitted and is delivered again after a restart
             } catch (RuntimeException e) {
@@ -126,8 +169,11 @@ final class ChannelWorker implements AutoCloseable {
         }
     }
 
-    /** Returns true once a final outcome is recorded; false only when closing interrupted it. */
-    private boolean deliver(Task task) throws InterruptedException {
+    /**
+     * Sends one task to its final outcome and queues the attempt rows; {@code done} runs once the
+     * final row is committed. Throws InterruptedException when closing cut it short.
+     */
+    private void deliver(Task task) throws InterruptedException {
         Alert alert = task.alert();
         int attempts = task.resend() ? 1 : maxAttempts;
         String lastError = null;
@@ -136,7 +182,6 @@ final class ChannelWorker implements AutoCloseable {
             Channel.Attempt result = channel.send(alert);
             long ms = Duration.between(start, Instant.now()).toMillis();
             if (result.delivered()) {
-                record(task, attempt, DeliveryLog.Outcome.DELIVERED, result, ms, start);
                 count("delivered");
                 if (channel.resendsFiring()) {
                     if (alert.getStatus() == AlertStatus.FIRING) {
@@ -145,11 +190,13 @@ final class ChannelWorker implements AutoCloseable {
                         firing.remove(alert.getAlertId());
                     }
                 }
-                return true;
+                record(task, attempt, DeliveryLog.Outcome.DELIVERED, result.httpStatus(), result.error(), ms, start)
+                        .thenRun(task.done()::run);
+                return;
             }
             lastError = result.error();
             boolean again = result.retryable() && attempt < attempts;
-            record(task, attempt, again ? DeliveryLog.Outcome.RETRYING : DeliveryLog.Outcome.FAILED, result, ms, start);
+            record(task, attempt, again ? DeliveryLog.Outcome.RETRYING : DeliveryLog.Outcome.FAILED, result.httpStatus(), result.error(), ms, start);
             count("failed");
             LOG.warn("Channel {}: alert {} attempt {}/{} failed ({}){}", channel.name(), alert.getAlertId(), attempt, attempts,
                     cause(result), again ? ", retrying" : "");
@@ -158,11 +205,11 @@ final class ChannelWorker implements AutoCloseable {
             }
             retries.increment();
             if (closing.await(backoff(attempt, result.retryAfter()).toMillis(), TimeUnit.MILLISECONDS)) {
-                return false;
+                throw new InterruptedException("closing");
             }
         }
         if (task.resend()) {
-            return true; // the next periodic re-send tries again; the original delivery already has its outcome
+            return; // the next periodic re-send tries again; the original delivery already has its outcome
         }
         while (true) {
             try {
@@ -171,14 +218,13 @@ final class ChannelWorker implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("Channel {}: cannot dead-letter alert {} yet ({}); retrying", channel.name(), alert.getAlertId(), e.getClass().getSimpleName());
                 if (closing.await(maxBackoff.toMillis(), TimeUnit.MILLISECONDS)) {
-                    return false;
+                    throw new InterruptedException("closing");
                 }
             }
         }
-        recordFinal(task, maxAttempts, lastError);
         deadLettered.increment();
         count("dead_lettered");
-        return true;
+        record(task, maxAttempts, DeliveryLog.Outcome.DEAD_LETTERED, null, lastError, 0, Instant.now()).thenRun(task.done()::run);
     }
 
     /**
@@ -206,39 +252,22 @@ final class ChannelWorker implements AutoCloseable {
         return Duration.ofMillis(Math.min(wait, maxBackoff.toMillis()));
     }
 
-    private void record(Task task, int attempt, DeliveryLog.Outcome outcome, Channel.Attempt result, long ms, Instant at)
-            throws InterruptedException {
-        write(task, attempt, outcome, result.httpStatus(), result.error(), ms, at);
-    }
-
-    private void recordFinal(Task task, int attempt, String lastError) throws InterruptedException {
-        write(task, attempt, DeliveryLog.Outcome.DEAD_LETTERED, null, lastError, 0, Instant.now());
-    }
-
-    /** The outcome must be recorded before the offset can move, so a database outage waits here rather than dropping the row. */
-    private void write(Task task, int attempt, DeliveryLog.Outcome outcome, Integer status, String error, long ms, Instant at)
-            throws InterruptedException {
-        while (true) {
-            try {
-                log.record(task.alert().getAlertId(), task.alert().getStatus().name(), channel.name(), channel.type().id(), attempt,
-                        outcome, status, error, task.resend(), ms, at);
-                return;
-            } catch (Exception e) {
-                LOG.warn("Channel {}: cannot record a delivery attempt ({}); retrying", channel.name(), e.getClass().getSimpleName());
-                if (closing.await(1, TimeUnit.SECONDS)) {
-                    throw new InterruptedException("closing");
-                }
-            }
-        }
+    private CompletableFuture<Void> record(Task task, int attempt, DeliveryLog.Outcome outcome, Integer status, String error, long ms, Instant at) {
+        return log.submit(new DeliveryLog.Row(task.alert().getAlertId(), task.alert().getStatus().name(), channel.name(), channel.type().id(),
+                attempt, outcome, status, error, task.resend(), ms, at));
     }
 
     @Override
     public void close() {
         closing.countDown();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         channel.close();
     }

@@ -4,7 +4,6 @@ import dev.certflow.events.Alert;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.net.BlockedAddressException;
 import dev.certflow.runtime.net.OutboundHttp;
-import dev.certflow.sink.ChannelConfig;
 import dev.certflow.sink.SinkConfig;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;

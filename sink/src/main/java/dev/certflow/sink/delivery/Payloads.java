@@ -6,7 +6,6 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.schemas.CertificateKeys;
-import dev.certflow.sink.AlertFields;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,6 +65,9 @@ public final class Payloads {
         putIfPresent(labels, "source_kind", sourceKindLabel(alert));
         putIfPresent(labels, "tenant", AlertFields.tenant(alert));
         putIfPresent(labels, "certificate_key", AlertFields.certificateKey(alert));
+        putIfPresent(labels, "owner", alert.getOwner());
+        labels.put("incident", AlertFields.incidentId(alert));
+        labels.put("step", Integer.toString(Math.max(1, alert.getIncidentStep())));
         labels.put("service", "certflow");
         return labels;
     }
@@ -96,16 +98,20 @@ public final class Payloads {
         return name.isEmpty() || Character.isDigit(name.charAt(0)) ? "_" + name : name;
     }
 
-    /** PagerDuty Events API v2: trigger with payload, or resolve; dedup_key is the alert id. */
+    /**
+     * PagerDuty Events API v2: trigger with payload, or resolve. The dedup_key is the incident, so
+     * each escalation step re-triggers the same PagerDuty incident with its higher severity (the
+     * RESOLVED of an escalated step is never sent: the sink does not route it here).
+     */
     public static String pagerDuty(Alert alert, String routingKey) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("routing_key", routingKey);
         boolean resolved = alert.getStatus() == AlertStatus.RESOLVED;
         event.put("event_action", resolved ? "resolve" : "trigger");
-        event.put("dedup_key", alert.getAlertId());
+        event.put("dedup_key", AlertFields.incidentId(alert));
         if (!resolved) {
             Map<String, Object> payload = new LinkedHashMap<>();
-            String summary = alert.getSummary();
+            String summary = escalation(alert) == null ? alert.getSummary() : alert.getSummary() + " (" + escalation(alert) + ")";
             payload.put("summary", summary.length() > 1024 ? summary.substring(0, 1024) : summary);
             payload.put("source", source(alert));
             payload.put("severity", alert.getSeverity().name().toLowerCase(Locale.ROOT)); // critical/error/warning/info
@@ -134,6 +140,9 @@ public final class Payloads {
         sb.append(resolved ? ":white_check_mark: *[RESOLVED]* " : ":rotating_light: *[FIRING]* ")
                 .append('[').append(alert.getSeverity()).append("] ")
                 .append(alert.getSummary());
+        if (escalation(alert) != null) {
+            sb.append("\n:arrow_double_up: ").append(escalation(alert));
+        }
         sb.append("\nkind: ").append(alert.getKind());
         if (alert.getThreshold() != null) {
             sb.append(" · threshold: ").append(alert.getThreshold());
@@ -178,6 +187,12 @@ public final class Payloads {
         doc.put("resolvedAt", alert.getResolvedAt() == null ? null : alert.getResolvedAt().toString());
         doc.put("labels", new LinkedHashMap<>(alert.getLabels()));
         doc.put("certificate", certificate(alert.getCertificate()));
+        doc.put("owner", alert.getOwner());
+        doc.put("incidentId", AlertFields.incidentId(alert));
+        doc.put("incidentStep", Math.max(1, alert.getIncidentStep()));
+        doc.put("escalatedFrom", alert.getEscalatedFrom());
+        doc.put("escalation", escalation(alert));
+        doc.put("resolution", AlertFields.resolution(alert) == null ? null : AlertFields.resolution(alert).name());
         return write(doc);
     }
 
@@ -210,8 +225,24 @@ public final class Payloads {
         } else {
             sb.append(" source ").append(source(alert));
         }
-        sb.append(" - ").append(alert.getSummary().replace('\n', ' ')).append(" (alert ").append(alert.getAlertId()).append(')');
+        sb.append(" - ").append(alert.getSummary().replace('\n', ' ')).append(" (alert ").append(alert.getAlertId());
+        if (escalation(alert) != null) {
+            sb.append(", ").append(escalation(alert));
+        }
+        sb.append(')');
         return sb.toString();
+    }
+
+    /**
+     * {@code escalation of <incident>, step N (from <alert id>)} for a FIRING step after the
+     * incident's first; null otherwise (a first step is a new problem, not an escalation).
+     */
+    public static String escalation(Alert alert) {
+        if (alert.getStatus() != AlertStatus.FIRING || alert.getIncidentStep() <= 1) {
+            return null;
+        }
+        return "escalation of " + AlertFields.incidentId(alert) + ", step " + alert.getIncidentStep()
+                + (alert.getEscalatedFrom() == null ? "" : " (from " + alert.getEscalatedFrom() + ")");
     }
 
     /** The source name for channels that need one (PagerDuty's required {@code source}). */

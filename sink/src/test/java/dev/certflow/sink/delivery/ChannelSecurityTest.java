@@ -7,7 +7,7 @@ import dev.certflow.runtime.config.ConfigLoader;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.net.NetworkPolicy;
 import dev.certflow.runtime.net.OutboundHttp;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Fixtures;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.testkit.TestTls;

@@ -5,7 +5,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Severity;
 import dev.certflow.runtime.config.Secret;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.Fixtures;
 import dev.certflow.sink.LogCapture;
 import dev.certflow.sink.RecordingReceiver;
@@ -63,8 +63,9 @@ class ChannelWorkerLogTest {
     private Alert deliver(HttpChannel channel) throws InterruptedException {
         Alert alert = Fixtures.alert("al-log", AlertStatus.FIRING, Severity.CRITICAL);
         CountDownLatch done = new CountDownLatch(1);
-        try (ChannelWorker worker = new ChannelWorker(channel, new DeliveryLog(ds), (task, ch, error) -> deadLettered.add(error), 2,
-                Duration.ofMillis(10), Duration.ofMillis(50), new SimpleMeterRegistry()).start()) {
+        try (DeliveryLog log = new DeliveryLog(ds);
+             ChannelWorker worker = new ChannelWorker(new ChannelConfig(), channel, log, (task, ch, error) -> deadLettered.add(error), 2, 1,
+                     Duration.ofMillis(10), Duration.ofMillis(50), new SimpleMeterRegistry()).start()) {
             worker.submit(new ChannelWorker.Task(alert, "certificate-alerts", 0, 0L, false, done::countDown));
             assertThat(done.await(30, TimeUnit.SECONDS)).as("a final outcome").isTrue();
         }

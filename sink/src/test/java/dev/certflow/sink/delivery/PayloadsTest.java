@@ -7,7 +7,7 @@ import dev.certflow.events.AlertKind;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Severity;
 import dev.certflow.runtime.config.Secret;
-import dev.certflow.sink.ChannelConfig;
+import dev.certflow.sink.delivery.ChannelConfig;
 import dev.certflow.sink.SinkConfig;
 import org.junit.jupiter.api.Test;
 

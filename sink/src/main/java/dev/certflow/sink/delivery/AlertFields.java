@@ -1,6 +1,8 @@
-package dev.certflow.sink;
+package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
+import dev.certflow.events.AlertResolution;
+import dev.certflow.events.AlertStatus;
 import dev.certflow.events.SourceKind;
 import dev.certflow.schemas.CertificateKeys;
 
@@ -69,5 +71,23 @@ public final class AlertFields {
     /** The certificate key's string form, or null for alerts about a source. */
     public static String certificateKey(Alert alert) {
         return alert.getCertificateKey() == null ? null : CertificateKeys.format(alert.getCertificateKey());
+    }
+
+    /** Why a RESOLVED alert ended (records written before the field existed: CLEARED); null for FIRING. */
+    public static AlertResolution resolution(Alert alert) {
+        if (alert.getStatus() != AlertStatus.RESOLVED) {
+            return null;
+        }
+        return alert.getResolution() == null ? AlertResolution.CLEARED : alert.getResolution();
+    }
+
+    /** True for the RESOLVED of a step replaced by a more severe step of the same incident: not a recovery. */
+    public static boolean isEscalatedAway(Alert alert) {
+        return resolution(alert) == AlertResolution.ESCALATED;
+    }
+
+    /** The incident the alert is a step of; records written before incidents existed are an incident of their own. */
+    public static String incidentId(Alert alert) {
+        return alert.getIncidentId() != null ? alert.getIncidentId() : alert.getAlertId();
     }
 }

@@ -1,4 +1,4 @@
-package dev.certflow.sink;
+package dev.certflow.sink.views;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +10,7 @@ import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
+import dev.certflow.sink.delivery.AlertFields;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -78,10 +79,10 @@ public final class ViewTables {
 
     private static final String EXP_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, name, common_name, cert_type, not_after, "
             + "days_left, bucket, threshold_days, evaluated_at, renewal_status, expected_renewal_at, renewal_overdue_at, renewal_policy, "
-            + "replaced_by, updated_at";
+            + "replaced_by, owner, updated_at";
 
     public static final Table<ExpiringCertificate> EXPIRING = new Table<>("expiring_certificates",
-            "INSERT INTO expiring_certificates (" + EXP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+            "INSERT INTO expiring_certificates (" + EXP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
                     + "ON CONFLICT (cert_key) DO UPDATE SET " + updateAll(EXP_COLUMNS),
             null,
             "DELETE FROM expiring_certificates WHERE cert_key = ?",
@@ -104,16 +105,17 @@ public final class ViewTables {
                 ps.setObject(i++, ts(e.getExpectedRenewalAt()));
                 ps.setObject(i++, ts(e.getRenewalOverdueAt()));
                 ps.setString(i++, e.getRenewalPolicy());
-                ps.setString(i, e.getReplacedBy());
+                ps.setString(i++, e.getReplacedBy());
+                ps.setString(i, e.getOwner());
             });
 
     private static final String RENEWAL_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, not_after, renewal_status, renewal_mode, "
             + "expected_renewal_at, renewal_overdue_at, renewal_policy, replaced_by, issued_at, last_renewed_at, last_renewal_of_not_after, "
-            + "last_renewal_expected_at, evaluated_at, updated_at";
+            + "last_renewal_expected_at, evaluated_at, owner, updated_at";
 
     /** Every certificate's renewal state; the trigger on the table keeps {@code renewal_history} in the same transaction. */
     public static final Table<CertificateRenewal> RENEWALS = new Table<>("certificate_renewals",
-            "INSERT INTO certificate_renewals (" + RENEWAL_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+            "INSERT INTO certificate_renewals (" + RENEWAL_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
                     + "ON CONFLICT (cert_key) DO UPDATE SET " + updateAll(RENEWAL_COLUMNS),
             null,
             "DELETE FROM certificate_renewals WHERE cert_key = ?",
@@ -130,7 +132,8 @@ public final class ViewTables {
                 ps.setObject(i++, ts(r.getLastRenewedAt()));
                 ps.setObject(i++, ts(r.getLastRenewalOfNotAfter()));
                 ps.setObject(i++, ts(r.getLastRenewalExpectedAt()));
-                ps.setObject(i, ts(r.getEvaluatedAt()));
+                ps.setObject(i++, ts(r.getEvaluatedAt()));
+                ps.setString(i, r.getOwner());
             });
 
     private static final String ATTEMPT_COLUMNS = "cert_key, attempt_id, source_kind, source_name, tenant, source_id, attempt_type, status, "
@@ -165,10 +168,10 @@ public final class ViewTables {
             });
 
     private static final String FAILED_COLUMNS = "cert_key, source_kind, source_name, tenant, source_id, common_name, consecutive_failures, "
-            + "first_failure_at, last_failure_at, last_error_code, last_error_message, last_attempt_type, last_attempt_id, updated_at";
+            + "first_failure_at, last_failure_at, last_error_code, last_error_message, last_attempt_type, last_attempt_id, owner, updated_at";
 
     public static final Table<FailedRenewal> FAILED = new Table<>("failed_renewals",
-            "INSERT INTO failed_renewals (" + FAILED_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
+            "INSERT INTO failed_renewals (" + FAILED_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
                     + "ON CONFLICT (cert_key) DO UPDATE SET " + updateAll(FAILED_COLUMNS),
             null,
             "DELETE FROM failed_renewals WHERE cert_key = ?",
@@ -181,7 +184,8 @@ public final class ViewTables {
                 ps.setString(i++, f.getLastErrorCode());
                 ps.setString(i++, f.getLastErrorMessage());
                 ps.setString(i++, f.getLastAttemptType());
-                ps.setString(i, f.getLastAttemptId());
+                ps.setString(i++, f.getLastAttemptId());
+                ps.setString(i, f.getOwner());
             });
 
     private static final String STATUS_COLUMNS = "source_name, source_kind, poll_started_at, poll_finished_at, outcome, certificates_seen, "
@@ -214,8 +218,8 @@ public final class ViewTables {
     /** Append-only; no ON CONFLICT on purpose: a record written twice fails on the unique Kafka position. */
     public static final Table<Alert> ALERT_HISTORY = new Table<>("alert_history",
             "INSERT INTO alert_history (alert_id, kind, status, severity, threshold, summary, cert_key, tenant, source_kind, source_name, "
-                    + "fired_at, resolved_at, labels, kafka_topic, kafka_partition, kafka_offset) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)",
+                    + "fired_at, resolved_at, labels, kafka_topic, kafka_partition, kafka_offset, owner, incident_id, incident_step, escalated_from, "
+                    + "resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)",
             null,
             null,
             (ps, key, a, t, p, o) -> {
@@ -235,7 +239,12 @@ public final class ViewTables {
                 ps.setString(i++, json(a.getLabels()));
                 ps.setString(i++, t);
                 ps.setInt(i++, p);
-                ps.setLong(i, o);
+                ps.setLong(i++, o);
+                ps.setString(i++, a.getOwner());
+                ps.setString(i++, a.getIncidentId());
+                ps.setInt(i++, Math.max(1, a.getIncidentStep()));
+                ps.setString(i++, a.getEscalatedFrom());
+                ps.setString(i, AlertFields.resolution(a) == null ? null : AlertFields.resolution(a).name());
             });
 
     private static int bindKey(PreparedStatement ps, int i, String key, CertificateKey k) throws SQLException {

@@ -1,10 +1,11 @@
-package dev.certflow.sink;
+package dev.certflow.sink.delivery;
 
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Severity;
 import dev.certflow.events.SourceKind;
 import dev.certflow.runtime.config.ConfigTree;
+import dev.certflow.sink.SinkConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Locale;
  * list matches when the alert's value is in it. All lists must match.
  */
 public class Route {
+    /** The owner name a route lists to take unowned alerts. */
+    public static final String UNOWNED = "-";
+
     /** Alert kinds (EXPIRING, EXPIRED, RENEWAL_FAILED, EXPIRY_UNKNOWN, SOURCE_DOWN). */
     public List<String> kinds = new ArrayList<>();
     /** Severities (CRITICAL, ERROR, WARNING, INFO). */
@@ -25,6 +29,8 @@ public class Route {
     public List<String> sources = new ArrayList<>();
     /** Source kinds (LEEGALITY, SMOXY, YEASTAR), for every alert kind. */
     public List<String> sourceKinds = new ArrayList<>();
+    /** Owners (the alert's {@code owner}, a team name); {@code "-"} matches an unowned alert. */
+    public List<String> owners = new ArrayList<>();
 
     void validate(String prefix, ConfigTree tree) {
         for (int i = 0; i < kinds.size(); i++) {
@@ -55,7 +61,8 @@ public class Route {
                 && in(severities, alert.getSeverity().name())
                 && in(tenants, AlertFields.tenant(alert))
                 && in(sources, AlertFields.sourceName(alert))
-                && in(sourceKinds, AlertFields.sourceKindName(alert));
+                && in(sourceKinds, AlertFields.sourceKindName(alert))
+                && in(owners, alert.getOwner() == null ? UNOWNED : alert.getOwner());
     }
 
     private static boolean in(List<String> allowed, String value) {

@@ -1,24 +1,19 @@
-package dev.certflow.sink;
+package dev.certflow.sink.views;
 
 import dev.certflow.runtime.config.KafkaSettings;
-import dev.certflow.schemas.DeadLetters;
 import dev.certflow.schemas.Topics;
+import dev.certflow.sink.ConsumerWorker;
+import dev.certflow.sink.DeadLetterProducer;
+import dev.certflow.sink.FaultHook;
+import dev.certflow.sink.SinkConfig;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import dev.certflow.runtime.ops.ClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +23,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -52,27 +45,19 @@ import java.util.function.Function;
  * wins; a tombstone deletes the row). A record that cannot be read, or that the database
  * refuses, goes to the dead-letter topic and the rest of the batch is written.
  */
-public final class ViewWriter implements AutoCloseable {
+public final class ViewWriter implements AutoCloseable, ConsumerWorker.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(ViewWriter.class);
     static final String APPLICATION = "certflow-sink-views";
 
-    private final KafkaSettings kafka;
     private final SinkConfig config;
     private final DataSource dataSource;
     private final FaultHook faults;
     private final String groupId;
     private final Map<String, Source<?>> sources = new LinkedHashMap<>();
-    private final String dlqTopic;
-    private final MeterRegistry registry;
-    private final AtomicLong lag = new AtomicLong();
     private final Map<String, Counter> upserted = new HashMap<>();
     private final Map<String, Counter> deleted = new HashMap<>();
     private final Counter deadLettered;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile boolean failed;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private final CompletableFuture<Void> assigned = new CompletableFuture<>();
+    private final ConsumerWorker worker;
 
     /**
      * One input topic: its deserializer, its table, whether it is a compacted (keyed) table, and for an
@@ -84,10 +69,8 @@ public final class ViewWriter implements AutoCloseable {
     }
 
     public ViewWriter(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults) {
-        this.kafka = kafka;
         this.config = config;
         this.dataSource = dataSource;
-        this.registry = registry;
         this.faults = faults == null ? FaultHook.NONE : faults;
         this.groupId = kafka.topicPrefix + config.groupId + "-views";
         Topics topics = kafka.topics();
@@ -100,7 +83,6 @@ public final class ViewWriter implements AutoCloseable {
                 topics.renewalAttempts().valueSerde().deserializer(), ViewTables.ATTEMPTS, false,
                 r -> r.key() + '\n' + r.value().getAttemptId()));
         add(topics.certificateAlerts(), ViewTables.ALERT_HISTORY, false);
-        this.dlqTopic = topics.deadLetters().name();
         for (Source<?> s : sources.values()) {
             upserted.put(s.table().name(), Counter.builder("certflow.sink.view.rows.upserted").tag("table", s.table().name())
                     .description("Rows inserted or updated in the PostgreSQL views").register(registry));
@@ -108,9 +90,8 @@ public final class ViewWriter implements AutoCloseable {
                     .description("Rows deleted from the PostgreSQL views by tombstones").register(registry));
         }
         deadLettered = Counter.builder("certflow.sink.view.dead.lettered").description("Records the view writer sent to the dead-letter topic").register(registry);
-        Gauge.builder("certflow.sink.consumer.lag", lag, AtomicLong::get).tag("consumer", "views")
-                .description("Records behind the end of the input topics").register(registry);
-        this.thread = new Thread(this::run, "sink-view-writer");
+        this.worker = new ConsumerWorker("views", kafka, groupId, APPLICATION, sources.keySet(), config.batchSize, config.pollTimeout,
+                registry, this);
     }
 
     private <V> void add(Topics.Topic<String, V> topic, ViewTables.Table<V> table, boolean compacted) {
@@ -118,7 +99,7 @@ public final class ViewWriter implements AutoCloseable {
     }
 
     public ViewWriter start() {
-        thread.start();
+        worker.start();
         return this;
     }
 
@@ -129,68 +110,39 @@ public final class ViewWriter implements AutoCloseable {
 
     /** False once the writer died (a fatal error); {@code /health} reports it. */
     public boolean isHealthy() {
-        return !failed;
+        return worker.isHealthy();
     }
 
     /** Completes once the consumer first holds partitions (positioned at the stored offsets). */
     public CompletableFuture<Void> assigned() {
-        return assigned;
+        return worker.assigned();
     }
 
     public boolean isAlive() {
-        return thread.isAlive();
+        return worker.isAlive();
     }
 
-    private void run() {
-        Map<String, Object> props = kafka.consumer(groupId, APPLICATION);
-        props.put("max.poll.records", config.batchSize);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(kafka.producer(APPLICATION + "-dlq"), new ByteArraySerializer(), new ByteArraySerializer());
-             ClientMetrics.Binding consumerMetrics = ClientMetrics.bind(registry, c)) {
-            consumer = c;
-            c.subscribe(sources.keySet(), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // nothing to flush: every batch is committed to the database before the next poll
-                }
+    @Override
+    public void assigned(KafkaConsumer<String, byte[]> c, Collection<TopicPartition> partitions) {
+        seekToStored(c, partitions);
+    }
 
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    seekToStored(c, partitions);
-                    if (!partitions.isEmpty()) {
-                        assigned.complete(null);
-                    }
-                }
-            });
-            while (running) {
-                ConsumerRecords<String, byte[]> records;
-                try {
-                    records = c.poll(config.pollTimeout);
-                } catch (WakeupException e) {
-                    break;
-                }
-                if (!records.isEmpty()) {
-                    try {
-                        Map<TopicPartition, OffsetAndMetadata> next = write(records, dlq);
-                        faults.reached(FaultHook.VIEWS_AFTER_DB_COMMIT);
-                        c.commitAsync(next, null);
-                    } catch (SQLException | RuntimeException e) {
-                        // database down or similar: nothing of this batch is committed; rewind to the stored offsets and retry
-                        LOG.warn("View batch of {} records not written ({}); retrying from the stored offsets", records.count(), e.toString());
-                        backoff();
-                        seekToStored(c, c.assignment());
-                    }
-                }
-                updateLag(c);
-            }
-        } catch (WakeupException e) {
-            LOG.debug("View writer woken up to stop");
-        } catch (Error e) {
-            failed = true;
-            LOG.error("View writer stopped: {}", e.toString());
-        } catch (RuntimeException e) {
-            failed = true;
-            LOG.error("View writer stopped", e);
+    // revoked: nothing to flush, every batch is committed to the database before the next poll
+
+    @Override
+    public void handle(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records, DeadLetterProducer dlq) {
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> next = write(records, dlq);
+            faults.reached(FaultHook.VIEWS_AFTER_DB_COMMIT);
+            c.commitAsync(next, null);
+        } catch (SQLException | RuntimeException e) {
+            // database down or similar: nothing of this batch is committed; rewind to the stored offsets and retry
+            LOG.warn("View batch of {} records not written ({}); retrying from the stored offsets", records.count(), e.toString());
+            backoff();
+            seekToStored(c, c.assignment());
         }
     }
 
@@ -199,7 +151,6 @@ public final class ViewWriter implements AutoCloseable {
             TimeUnit.MILLISECONDS.sleep(Math.min(config.maxBackoff.toMillis(), 1000));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            running = false;
         }
     }
 
@@ -224,7 +175,7 @@ public final class ViewWriter implements AutoCloseable {
     }
 
     /** The offsets stored for this group. */
-    Map<TopicPartition, Long> storedOffsets() {
+    public Map<TopicPartition, Long> storedOffsets() {
         Map<TopicPartition, Long> out = new HashMap<>();
         try (Connection conn = dataSource.getConnection();
              PreparedStatement ps = conn.prepareStatement("SELECT topic, kafka_partition, next_offset FROM kafka_offsets WHERE consumer_group = ?")) {
@@ -244,7 +195,7 @@ public final class ViewWriter implements AutoCloseable {
      * Writes one poll's records and their offsets in one transaction; returns the offsets to commit to Kafka.
      * Public for the benchmark; {@code dlq} may be null when no record can be bad.
      */
-    public Map<TopicPartition, OffsetAndMetadata> write(ConsumerRecords<String, byte[]> records, KafkaProducer<byte[], byte[]> dlq) throws SQLException {
+    public Map<TopicPartition, OffsetAndMetadata> write(ConsumerRecords<String, byte[]> records, DeadLetterProducer dlq) throws SQLException {
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         Map<String, List<ConsumerRecord<String, byte[]>>> byTopic = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -284,7 +235,7 @@ public final class ViewWriter implements AutoCloseable {
 
     /** Returns {upserted, deleted}. */
     private <V> int[] writeTopic(Connection conn, Source<V> source, List<ConsumerRecord<String, byte[]>> records,
-                                 KafkaProducer<byte[], byte[]> dlq) throws SQLException {
+                                 DeadLetterProducer dlq) throws SQLException {
         // last record per key wins within the batch (compacted topics); every record counts for the append-only history
         Map<String, ConsumerRecord<String, byte[]>> latest = new LinkedHashMap<>();
         List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>();
@@ -364,7 +315,7 @@ public final class ViewWriter implements AutoCloseable {
     }
 
     private <V> int writeOneByOne(Connection conn, Source<V> source, List<ConsumerRecord<String, V>> upserts,
-                                  List<ConsumerRecord<String, byte[]>> raw, KafkaProducer<byte[], byte[]> dlq) throws SQLException {
+                                  List<ConsumerRecord<String, byte[]>> raw, DeadLetterProducer dlq) throws SQLException {
         int done = 0;
         try (PreparedStatement ps = conn.prepareStatement(source.table().upsertSql())) {
             for (var r : upserts) {
@@ -402,15 +353,9 @@ public final class ViewWriter implements AutoCloseable {
         return false;
     }
 
-    private void deadLetter(KafkaProducer<byte[], byte[]> dlq, ConsumerRecord<String, byte[]> r, Exception error, String stage) {
-        byte[] key = r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        var headers = DeadLetters.headers(r.topic(), r.partition(), r.offset(), stage, APPLICATION, error, Instant.now());
-        try {
-            // synchronous: the offset past this record is committed with the batch, so the DLQ copy must exist first
-            dlq.send(DeadLetters.record(dlqTopic, key, r.value(), headers)).get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot dead-letter record " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + e, e);
-        }
+    private void deadLetter(DeadLetterProducer dlq, ConsumerRecord<String, byte[]> r, Exception error, String stage) {
+        // synchronous: the offset past this record is committed with the batch, so the DLQ copy must exist first
+        dlq.deadLetter(r, error, stage);
         deadLettered.increment();
         LOG.warn("Record {}/{}@{} dead-lettered at stage {}: {}", r.topic(), r.partition(), r.offset(), stage, error.getClass().getSimpleName());
     }
@@ -430,17 +375,8 @@ public final class ViewWriter implements AutoCloseable {
         }
     }
 
-    private void updateLag(KafkaConsumer<String, byte[]> c) {
-        long total = 0;
-        for (TopicPartition tp : c.assignment()) {
-            total += c.currentLag(tp).orElse(0);
-        }
-        lag.set(total);
-    }
-
     @Override
     public void close() {
-        running = false;
-        ConsumerLoops.stop(consumer, thread);
+        worker.close();
     }
 }

@@ -1,10 +1,11 @@
-package dev.certflow.sink;
+package dev.certflow.sink.delivery;
 
 import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.net.NetworkPolicy;
 import dev.certflow.runtime.net.OutboundUrls;
+import dev.certflow.sink.SinkConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,13 +51,16 @@ public class ChannelConfig {
     public List<String> allowedNetworks = new ArrayList<>();
     /** Overrides {@code sink.maxAttempts} for this channel (0 = inherit). */
     public int maxAttempts = 0;
+    /** Overrides {@code sink.deliveryConcurrency} for this channel (0 = inherit). */
+    public int concurrency = 0;
     public List<Route> routes = new ArrayList<>();
 
     public Type type() {
         return Type.valueOf(type.trim().toUpperCase(Locale.ROOT));
     }
 
-    void validate(String prefix, ConfigTree tree) {
+    /** Checks the channel (called by {@link SinkConfig#validate}); {@code prefix} is its key, for example {@code sink.channels[0].}. */
+    public void validate(String prefix, ConfigTree tree) {
         if (name == null || !name.matches("[A-Za-z0-9_.-]+")) {
             throw SinkConfig.bad(prefix, tree, "name", name, "required, letters, digits, '_', '.', '-'");
         }
@@ -106,6 +110,9 @@ public class ChannelConfig {
         }
         if (maxAttempts < 0) {
             throw SinkConfig.bad(prefix, tree, "maxAttempts", maxAttempts, "must be 0 (inherit) or more");
+        }
+        if (concurrency < 0) {
+            throw SinkConfig.bad(prefix, tree, "concurrency", concurrency, "must be 0 (inherit) or more");
         }
         for (int i = 0; i < routes.size(); i++) {
             routes.get(i).validate(prefix + "routes[" + i + "].", tree);
