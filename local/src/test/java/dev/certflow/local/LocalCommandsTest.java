@@ -10,7 +10,7 @@ class LocalCommandsTest {
     @Test
     void theOneJvmBuildAddsLocalAndBrokerToTheServiceCommands() {
         assertThat(Main.commandLine().getSubcommands().keySet())
-                .containsExactly("local", "broker", "topics", "config", "tail", "ingest", "streams", "sink", "simulate", "help");
+                .containsExactly("local", "broker", "topics", "config", "tail", "ingest", "streams", "sink", "simulate", "silence", "ack", "help");
         Object local = Main.commandLine().getSubcommands().get("local").getCommand();
         assertThat(local).isInstanceOf(LocalCommand.class);
     }

@@ -32,7 +32,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code certflow silence add|list|expire} and {@code certflow ack} against a running streams query API on the real broker. */
+/** In module local because cli's tests run on the image's class path, which has no broker. {@code certflow silence add|list|expire} and {@code certflow ack} against a running streams query API on the real broker. */
 class AlertCommandsIntegrationTest {
     private static final String TOKEN = "cli-write-token-0123456789";
     private final List<AutoCloseable> closeables = new ArrayList<>();
