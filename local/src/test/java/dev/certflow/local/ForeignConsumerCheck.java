@@ -76,6 +76,7 @@ import static org.awaitility.Awaitility.await;
 final class ForeignConsumerCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HOOK_SECRET_ENV = "FOREIGN_CONSUMER_TEST_HOOK_SECRET";
+    private static final String WRITE_TOKEN_ENV = "FOREIGN_CONSUMER_TEST_WRITE_TOKEN";
 
     private ForeignConsumerCheck() {
     }
@@ -108,6 +109,7 @@ final class ForeignConsumerCheck {
             KafkaSettings kafka = stack.kafka();
             Topics topics = kafka.topics();
             plantRefusedCertificate(kafka, topics, name, refusedId);
+            writeSilenceAndAcknowledgement(stack, name);
             List<String> names = Topics.ALL.stream().map(topics::name).toList();
             // certificate-name-matches is written only when two certificates share a name, which this day fleet
             // may not have; it is read like the others whenever it holds records
@@ -161,6 +163,46 @@ final class ForeignConsumerCheck {
         }
     }
 
+    private static String writeToken(String name) {
+        return name + "-write-token-0123456789";
+    }
+
+    /**
+     * A silence and an acknowledgement through the query API, so alert-silences and
+     * alert-acknowledgements hold records for the foreign client to read. The ack takes a firing
+     * alert other than EXPIRED (the refusing channel's dead letters are of those).
+     */
+    private static void writeSilenceAndAcknowledgement(LocalStack stack, String name) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> post = (path, body) -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.queryApiUrl() + path))
+                        .header("Authorization", "Bearer " + writeToken(name)).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new AssertionError("POST " + path + ": " + e, e);
+            }
+        };
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(post.apply("/v1/silences",
+                "{\"matchers\": [{\"name\": \"kind\", \"value\": \"RENEWAL_DRIFT\"}], \"duration\": \"1h\", \"createdBy\": \""
+                        + name + "\", \"comment\": \"foreign consumer check\"}").statusCode()).isEqualTo(201));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            java.net.http.HttpResponse<String> alerts = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(stack.queryApiUrl() + "/v1/alerts?size=50")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(alerts.statusCode()).as(alerts.body()).isEqualTo(200);
+            String id = null;
+            for (JsonNode a : JSON.readTree(alerts.body()).path("items")) {
+                if (!a.path("kind").asText().equals("EXPIRED")) {
+                    id = a.path("alertId").asText();
+                    break;
+                }
+            }
+            assertThat(id).as("a firing alert other than EXPIRED").isNotNull();
+            java.net.http.HttpResponse<String> ack = post.apply("/v1/alerts/" + id + "/ack", "{\"comment\": \"foreign consumer check\"}");
+            assertThat(ack.statusCode()).as(ack.body()).isEqualTo(201);
+        });
+    }
+
     private static LocalStack.Options options(String name, HttpServer refuser) {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
@@ -173,7 +215,8 @@ final class ForeignConsumerCheck {
         dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(hook.putArray("allowedNetworks")::add);
         hook.putArray("routes").addObject().putArray("kinds").add("EXPIRED");
         LocalStack.Options options = new LocalStack.Options();
-        options.config = ConfigLoader.fromTree(root, Map.of(HOOK_SECRET_ENV, name + "-test-hook-secret"));
+        root.putObject("streams").putObject("api").put("writeToken", "${" + WRITE_TOKEN_ENV + "}");
+        options.config = ConfigLoader.fromTree(root, Map.of(HOOK_SECRET_ENV, name + "-test-hook-secret", WRITE_TOKEN_ENV, writeToken(name)));
         options.simulator = new SimulatorOptions().size(60).seed(11).speed(1440);
         options.simulatedPollInterval = Duration.ofSeconds(1);
         options.console = null;
