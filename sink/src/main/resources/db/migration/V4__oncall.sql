@@ -60,8 +60,11 @@ CREATE TABLE digests (
     period_start     timestamptz NOT NULL,
     since            timestamptz NOT NULL,
     items            integer     NOT NULL,
+    -- nothing to report and sendEmpty off: claimed, not sent
     skipped          boolean     NOT NULL DEFAULT false,
-    body             text,
+    subject          text        NOT NULL,
+    text_body        text        NOT NULL,
+    json_body        text        NOT NULL,
     claimed_at       timestamptz NOT NULL,
     UNIQUE (owner, period_start)
 );
@@ -73,6 +76,7 @@ CREATE TABLE digest_deliveries (
     channel          text        NOT NULL,
     attempts         integer     NOT NULL DEFAULT 0,
     error            text,
+    next_attempt_at  timestamptz NOT NULL,
     delivered_at     timestamptz,
     PRIMARY KEY (digest_id, channel)
 );
