@@ -31,6 +31,16 @@ import java.util.Map;
 public record DigestReport(String digestId, String owner, Instant periodStart, Instant since, Duration horizon, ZoneId zone,
                            Map<String, Section> sections) {
     static final int MAX_ITEMS = 50;
+
+    /** Every section present, in {@link #HEADINGS} order (a missing one is empty). */
+    public DigestReport {
+        Map<String, Section> all = new LinkedHashMap<>();
+        for (String k : HEADINGS.keySet()) {
+            all.put(k, sections.getOrDefault(k, new Section(0, List.of())));
+        }
+        sections = java.util.Collections.unmodifiableMap(all);
+    }
+
     /** The sections in order, with their headings. */
     static final Map<String, String> HEADINGS = headings();
 
@@ -118,9 +128,7 @@ public record DigestReport(String digestId, String owner, Instant periodStart, I
                 }
             }
         }
-        Map<String, Section> ordered = new LinkedHashMap<>();
-        HEADINGS.keySet().forEach(k -> ordered.put(k, sections.get(k)));
-        return new DigestReport(id(owner, periodStart), owner, periodStart, since, horizon, zone, ordered);
+        return new DigestReport(id(owner, periodStart), owner, periodStart, since, horizon, zone, sections);
     }
 
     private static String owned(boolean unowned) {
