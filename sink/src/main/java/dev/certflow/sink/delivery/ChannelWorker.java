@@ -194,7 +194,8 @@ final class ChannelWorker implements AutoCloseable {
             long ms = Duration.between(start, Instant.now()).toMillis();
             if (result.delivered()) {
                 count("delivered");
-                if (channel.resendsFiring() && !task.acknowledge()) {
+                // a re-send never puts an alert back: its RESOLVED may have been delivered since it was queued
+                if (channel.resendsFiring() && !task.acknowledge() && !task.resend()) {
                     if (alert.getStatus() == AlertStatus.FIRING) {
                         firing.put(alert.getAlertId(), alert);
                     } else {

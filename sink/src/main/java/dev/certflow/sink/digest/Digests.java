@@ -1,6 +1,7 @@
 package dev.certflow.sink.digest;
 
 import dev.certflow.runtime.owners.OwnersConfig;
+import dev.certflow.sink.Jdbc;
 import dev.certflow.sink.SinkConfig;
 import dev.certflow.sink.delivery.Channel;
 import dev.certflow.sink.delivery.ChannelConfig;
@@ -149,44 +150,38 @@ public final class Digests implements AutoCloseable {
             DigestReport report = DigestReport.compute(c, owner, t.isDefault(), start, since, t.team().digest.horizon, t.schedule().zone());
             boolean skipped = report.total() == 0 && !t.team().digest.sendEmpty;
             List<String> channels = skipped ? List.of() : channels(t);
-            c.setAutoCommit(false);
-            try {
-                int claimed;
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO digests (digest_id, owner, period_start, since, items, skipped, subject, "
+            Instant from = since;
+            boolean claimed = Jdbc.transaction(c, tx -> {
+                try (PreparedStatement ps = tx.prepareStatement("INSERT INTO digests (digest_id, owner, period_start, since, items, skipped, subject, "
                         + "text_body, json_body, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                     ps.setString(1, id);
                     ps.setString(2, owner);
                     ps.setObject(3, ts(start));
-                    ps.setObject(4, ts(since));
+                    ps.setObject(4, ts(from));
                     ps.setInt(5, report.total());
                     ps.setBoolean(6, skipped);
                     ps.setString(7, report.subject());
                     ps.setString(8, report.text());
                     ps.setString(9, report.json());
                     ps.setObject(10, ts(now));
-                    claimed = ps.executeUpdate();
-                }
-                if (claimed == 1) {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO digest_deliveries (digest_id, channel, next_attempt_at) VALUES (?, ?, ?)")) {
-                        for (String ch : channels) {
-                            ps.setString(1, id);
-                            ps.setString(2, ch);
-                            ps.setObject(3, ts(now));
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
+                    if (ps.executeUpdate() != 1) {
+                        return false; // another instance claimed it meanwhile
                     }
                 }
-                c.commit();
-                if (claimed == 1) {
-                    LOG.info("Digest {} for {} (period from {}): {} items, {}", id, owner, start, report.total(),
-                            skipped ? "nothing to report, not sent" : channels.isEmpty() ? "no channel" : "to " + String.join(", ", channels));
+                try (PreparedStatement ps = tx.prepareStatement("INSERT INTO digest_deliveries (digest_id, channel, next_attempt_at) VALUES (?, ?, ?)")) {
+                    for (String ch : channels) {
+                        ps.setString(1, id);
+                        ps.setString(2, ch);
+                        ps.setObject(3, ts(now));
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
                 }
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+                return true;
+            });
+            if (claimed) {
+                LOG.info("Digest {} for {} (period from {}): {} items, {}", id, owner, start, report.total(),
+                        skipped ? "nothing to report, not sent" : channels.isEmpty() ? "no channel" : "to " + String.join(", ", channels));
             }
         }
     }

@@ -5,6 +5,7 @@ import dev.certflow.events.Alert;
 import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Severity;
 import dev.certflow.runtime.owners.OwnersConfig;
+import dev.certflow.sink.Jdbc;
 import dev.certflow.sink.delivery.AlertFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,22 +92,13 @@ public final class OnCall {
      */
     public List<Boolean> decide(List<Alert> alerts) throws SQLException {
         Instant now = clock.instant();
-        List<Boolean> out = new ArrayList<>(alerts.size());
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                for (Alert a : alerts) {
-                    out.add(decide(c, a, now));
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        return Jdbc.transaction(dataSource, c -> {
+            List<Boolean> out = new ArrayList<>(alerts.size());
+            for (Alert a : alerts) {
+                out.add(decide(c, a, now));
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     private boolean decide(Connection c, Alert a, Instant now) throws SQLException {
@@ -263,50 +255,42 @@ public final class OnCall {
         escalateDue(now, notifier);
     }
 
+    private record Applied(boolean claimed, Alert latest) {
+    }
+
     private void applyAcknowledgement(Acknowledgement ack, Notifier notifier) throws SQLException {
-        boolean claimed;
-        Alert latest = null;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE oncall_incidents SET acknowledged_by = ?, acknowledged_at = ?, "
-                        + "ack_notified_at = ? WHERE incident_id = ? AND closed_at IS NULL AND opened_at <= ? AND acknowledged_at IS NULL")) {
-                    ps.setString(1, ack.getAcknowledgedBy());
-                    ps.setObject(2, ts(ack.getAcknowledgedAt()));
-                    ps.setObject(3, ts(clock.instant()));
-                    ps.setString(4, ack.getIncidentId());
-                    ps.setObject(5, ts(ack.getAcknowledgedAt()));
-                    claimed = ps.executeUpdate() == 1;
+        Applied applied = Jdbc.transaction(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE oncall_incidents SET acknowledged_by = ?, acknowledged_at = ?, "
+                    + "ack_notified_at = ? WHERE incident_id = ? AND closed_at IS NULL AND opened_at <= ? AND acknowledged_at IS NULL")) {
+                ps.setString(1, ack.getAcknowledgedBy());
+                ps.setObject(2, ts(ack.getAcknowledgedAt()));
+                ps.setObject(3, ts(clock.instant()));
+                ps.setString(4, ack.getIncidentId());
+                ps.setObject(5, ts(ack.getAcknowledgedAt()));
+                if (ps.executeUpdate() != 1) {
+                    return new Applied(false, null); // not open, not yet seen, or applied before (a restart re-reading the topic)
                 }
-                if (claimed) {
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications n SET acknowledged = true, acknowledged_by = ?, "
-                            + "acknowledged_at = ?, escalate_at = NULL FROM oncall_incidents i WHERE i.incident_id = n.incident_id "
-                            + "AND n.incident_id = ? AND n.fired_at >= i.opened_at")) {
-                        ps.setString(1, ack.getAcknowledgedBy());
-                        ps.setObject(2, ts(ack.getAcknowledgedAt()));
-                        ps.setString(3, ack.getIncidentId());
-                        ps.executeUpdate();
-                    }
-                    try (PreparedStatement ps = c.prepareStatement("SELECT alert FROM alert_notifications WHERE incident_id = ? AND status = 'FIRING' "
-                            + "AND state IN ('NOTIFIED', 'RELEASING', 'RELEASED') AND alert IS NOT NULL ORDER BY incident_step DESC, fired_at DESC LIMIT 1")) {
-                        ps.setString(1, ack.getIncidentId());
-                        try (ResultSet rs = ps.executeQuery()) {
-                            latest = rs.next() ? decode(rs.getBytes(1)) : null;
-                        }
-                    }
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        }
-        if (claimed) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications n SET acknowledged = true, acknowledged_by = ?, "
+                    + "acknowledged_at = ?, escalate_at = NULL FROM oncall_incidents i WHERE i.incident_id = n.incident_id "
+                    + "AND n.incident_id = ? AND n.fired_at >= i.opened_at")) {
+                ps.setString(1, ack.getAcknowledgedBy());
+                ps.setObject(2, ts(ack.getAcknowledgedAt()));
+                ps.setString(3, ack.getIncidentId());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT alert FROM alert_notifications WHERE incident_id = ? AND status = 'FIRING' "
+                    + "AND state IN ('NOTIFIED', 'RELEASING', 'RELEASED') AND alert IS NOT NULL ORDER BY incident_step DESC, fired_at DESC LIMIT 1")) {
+                ps.setString(1, ack.getIncidentId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return new Applied(true, rs.next() ? decode(rs.getBytes(1)) : null);
+                }
+            }
+        });
+        if (applied.claimed()) {
             LOG.info("Incident {} acknowledged (alert {})", ack.getIncidentId(), ack.getAlertId());
         }
-        notifier.acknowledged(ack.getIncidentId(), latest, claimed && latest != null);
+        notifier.acknowledged(ack.getIncidentId(), applied.latest(), applied.claimed() && applied.latest() != null);
     }
 
     private record Held(String alertId, Instant firedAt, String silencedBy, Alert alert) {
@@ -384,41 +368,29 @@ public final class OnCall {
         }
         for (Due d : due) {
             Escalation e = escalationFor(d.owner());
-            boolean claimed = false;
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    boolean acked = ackFor(d.incident(), openedAt(c, d.incident())) != null;
-                    if (!acked && e != null) {
-                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO escalations (incident_id, incident_step, alert_id, owner, target, "
-                                + "claimed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, incident_step) DO NOTHING")) {
-                            ps.setString(1, d.incident());
-                            ps.setInt(2, d.step());
-                            ps.setString(3, d.alertId());
-                            ps.setString(4, d.owner());
-                            ps.setString(5, e.targetName());
-                            ps.setObject(6, ts(now));
-                            claimed = ps.executeUpdate() == 1;
-                        }
+            boolean claimed = Jdbc.transaction(dataSource, c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications SET escalate_at = NULL "
+                        + "WHERE alert_id = ? AND status = 'FIRING' AND fired_at = ? AND escalate_at IS NOT NULL")) {
+                    ps.setString(1, d.alertId());
+                    ps.setObject(2, ts(d.firedAt()));
+                    if (ps.executeUpdate() == 0) {
+                        return false; // another instance cleared it, or it was acknowledged or resolved meanwhile
                     }
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications SET escalate_at = NULL "
-                            + "WHERE alert_id = ? AND status = 'FIRING' AND fired_at = ? AND escalate_at IS NOT NULL")) {
-                        ps.setString(1, d.alertId());
-                        ps.setObject(2, ts(d.firedAt()));
-                        if (ps.executeUpdate() == 0) {
-                            claimed = false; // another instance cleared it (acknowledged or resolved meanwhile)
-                            c.rollback();
-                            continue;
-                        }
-                    }
-                    c.commit();
-                } catch (SQLException | RuntimeException ex) {
-                    c.rollback();
-                    throw ex;
-                } finally {
-                    c.setAutoCommit(true);
                 }
-            }
+                if (e == null || ackFor(d.incident(), openedAt(c, d.incident())) != null) {
+                    return false;
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO escalations (incident_id, incident_step, alert_id, owner, target, "
+                        + "claimed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, incident_step) DO NOTHING")) {
+                    ps.setString(1, d.incident());
+                    ps.setInt(2, d.step());
+                    ps.setString(3, d.alertId());
+                    ps.setString(4, d.owner());
+                    ps.setString(5, e.targetName());
+                    ps.setObject(6, ts(now));
+                    return ps.executeUpdate() == 1;
+                }
+            });
             if (claimed) {
                 LOG.info("Incident {} step {} escalates to {}: not acknowledged within {}", d.incident(), d.step(), e.targetName(), e.after());
                 sendEscalation(d.incident(), d.step(), d.alert(), e, notifier);
