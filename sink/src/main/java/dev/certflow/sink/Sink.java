@@ -3,6 +3,7 @@ package dev.certflow.sink;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.sink.delivery.AlertDelivery;
+import dev.certflow.sink.digest.Digests;
 import dev.certflow.sink.delivery.OwnerChannels;
 import dev.certflow.sink.views.ViewWriter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,11 +25,13 @@ public final class Sink implements AutoCloseable {
     private final SinkDatabase database;
     private final ViewWriter views;
     private final AlertDelivery delivery;
+    private final Digests digests;
 
-    private Sink(SinkDatabase database, ViewWriter views, AlertDelivery delivery) {
+    private Sink(SinkDatabase database, ViewWriter views, AlertDelivery delivery, Digests digests) {
         this.database = database;
         this.views = views;
         this.delivery = delivery;
+        this.digests = digests;
     }
 
     /** Starts the sink; {@code ops} may be null (no health checks then). */
@@ -37,25 +41,39 @@ public final class Sink implements AutoCloseable {
 
     /** As {@link #start(KafkaSettings, SinkConfig, MeterRegistry, OpsServer)}, with a fault hook and console stream (tests). */
     public static Sink start(KafkaSettings kafka, SinkConfig config, MeterRegistry registry, OpsServer ops, FaultHook faults, PrintStream console) {
+        return start(kafka, config, registry, ops, faults, console, Clock.systemUTC());
+    }
+
+    /** With the clock silences, escalations and digests are timed by (tests). */
+    public static Sink start(KafkaSettings kafka, SinkConfig config, MeterRegistry registry, OpsServer ops, FaultHook faults, PrintStream console,
+                             Clock clock) {
         config.validate("sink.", null); // programmatic callers get the same checks and defaults as the YAML path
         SinkDatabase db = SinkDatabase.open(config);
         ViewWriter views = null;
         AlertDelivery delivery = null;
+        Digests digests = null;
         try {
             if (config.viewsEnabled) {
                 views = new ViewWriter(kafka, config, db.dataSource(), registry, faults).start();
             }
             if (config.deliveryEnabled && (!config.channels.isEmpty() || !OwnerChannels.of(config).isEmpty())) {
-                delivery = new AlertDelivery(kafka, config, db.dataSource(), registry, faults, console).start();
+                delivery = new AlertDelivery(kafka, config, db.dataSource(), registry, faults, console, clock).start();
+            }
+            if (config.deliveryEnabled && config.digestsEnabled) {
+                Digests d = new Digests(config, db.dataSource(), clock);
+                digests = d.isEmpty() ? null : d.start();
             }
         } catch (RuntimeException e) {
+            if (delivery != null) {
+                delivery.close();
+            }
             if (views != null) {
                 views.close();
             }
             db.close();
             throw e;
         }
-        Sink sink = new Sink(db, views, delivery);
+        Sink sink = new Sink(db, views, delivery, digests);
         if (ops != null) {
             ops.addHealthCheck("sink", sink::isHealthy);
             ops.addReadyCheck("sink-postgres", db::isReachable);
@@ -83,6 +101,9 @@ public final class Sink implements AutoCloseable {
 
     @Override
     public void close() {
+        if (digests != null) {
+            digests.close();
+        }
         if (delivery != null) {
             delivery.close();
         }

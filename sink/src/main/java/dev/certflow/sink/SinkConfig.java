@@ -70,6 +70,33 @@ public class SinkConfig implements Validated {
     public boolean ownerChannels = true;
     /** Which severities the owners' channels notify at once, and which page. */
     public Notify notify = new Notify();
+    /** Where the owners' channels, the escalation targets and the digests' HTTP channels may connect besides public addresses. */
+    public OwnerNetworks ownerNetworks = new OwnerNetworks();
+    /** Send each owner its digest on the owner's schedule ({@code owners.teams[].digest}). */
+    public boolean digestsEnabled = true;
+    /** The SMTP server digests are mailed through (the owners' {@code email}); none: no e-mail. */
+    public Smtp smtp = new Smtp();
+
+    /** Networks the owners' own channels may reach ({@code sink.ownerNetworks}), as {@code channels[]} have per channel. */
+    public static class OwnerNetworks {
+        public boolean allowPrivateNetworks = false;
+        public List<String> allowedNetworks = new ArrayList<>();
+    }
+
+    /** The SMTP server for digests ({@code sink.smtp}); the password is a secret ({@code ${ENV}} or {@code file:}). */
+    public static class Smtp {
+        /** Host name; null = no e-mail digests. */
+        public String host;
+        public int port = 587;
+        public String username;
+        public Secret password;
+        /** The From address (its domain also names the digests' Message-IDs). */
+        public String from = "certflow@localhost";
+        /** STARTTLS, required when on (port 587); {@code ssl} for implicit TLS (port 465). Off only for a local relay. */
+        public boolean startTls = true;
+        public boolean ssl = false;
+        public Duration timeout = Duration.ofSeconds(10);
+    }
 
     /** The severity policy of the owners' channels ({@code sink.notify}). */
     public static class Notify {
@@ -118,6 +145,18 @@ public class SinkConfig implements Validated {
         }
         if (notify == null) {
             notify = new Notify();
+        }
+        if (ownerNetworks == null) {
+            ownerNetworks = new OwnerNetworks();
+        }
+        if (smtp == null) {
+            smtp = new Smtp();
+        }
+        if (smtp.host != null && (smtp.port < 1 || smtp.port > 65535)) {
+            throw bad(prefix + "smtp.", tree, "port", smtp.port, "must be a TCP port (1-65535)");
+        }
+        if (smtp.timeout == null || smtp.timeout.isNegative() || smtp.timeout.isZero()) {
+            throw bad(prefix + "smtp.", tree, "timeout", smtp.timeout, "must be a positive duration");
         }
         checkSeverities(prefix + "notify.", tree, "immediate", notify.immediate);
         checkSeverities(prefix + "notify.", tree, "paging", notify.paging);

@@ -24,8 +24,8 @@ import java.util.concurrent.ExecutorService;
  * also answer slowly.
  */
 public final class RecordingReceiver implements AutoCloseable {
-    record Request(String method, String path, Map<String, List<String>> headers, String body) {
-        String header(String name) {
+    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+        public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
                     .map(e -> e.getValue().get(0)).orElse(null);
         }
@@ -96,7 +96,7 @@ public final class RecordingReceiver implements AutoCloseable {
         return this;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return new ArrayList<>(requests);
     }
 

@@ -48,7 +48,7 @@ class SchemaMigrationTest {
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).isZero();
 
         var first = SinkDatabase.migrate(ds);
-        assertThat(first.migrationsExecuted).isEqualTo(3);
+        assertThat(first.migrationsExecuted).isEqualTo(4);
         List<String> tables = new ArrayList<>();
         try (Connection c = ds.getConnection(); var rs = c.getMetaData().getTables(null, "public", "%", new String[]{"TABLE"})) {
             while (rs.next()) {
@@ -56,7 +56,8 @@ class SchemaMigrationTest {
             }
         }
         assertThat(tables).contains("certificates", "expiring_certificates", "failed_renewals", "alert_history",
-                "delivery_attempts", "source_status", "kafka_offsets", "certificate_renewals", "renewal_history", "renewal_attempts");
+                "delivery_attempts", "source_status", "kafka_offsets", "certificate_renewals", "renewal_history", "renewal_attempts",
+                "alert_notifications", "oncall_incidents", "escalations", "digests", "digest_deliveries");
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM information_schema.views WHERE table_name = 'certificate_standing'")).isEqualTo(1);
         assertThat(Fixtures.string(ds, "SELECT data_type FROM information_schema.columns WHERE table_name = 'certificates' AND column_name = 'not_after'"))
                 .isEqualTo("timestamp with time zone");
@@ -95,8 +96,10 @@ class SchemaMigrationTest {
                 .isInstanceOf(SQLException.class).hasMessageContaining("alert_history_kind_check");
 
         var result = SinkDatabase.migrate(ds);
-        assertThat(result.migrationsExecuted).isEqualTo(2); // V2 and V3
-        assertThat(result.targetSchemaVersion).isEqualTo("3");
+        assertThat(result.migrationsExecuted).isEqualTo(3); // V2, V3 and V4
+        assertThat(result.targetSchemaVersion).isEqualTo("4");
+        // V4: rows from before silences and acknowledgements existed are neither
+        assertThat(Fixtures.string(ds, "SELECT coalesce(silenced_by, '-') || '/' || acknowledged FROM alert_history WHERE alert_id = 'a1'")).isEqualTo("-/false");
         // V3: the alerts recorded before owners and incidents existed are unowned first steps
         assertThat(Fixtures.string(ds, "SELECT coalesce(owner, '-') || ' ' || incident_step || ' ' || coalesce(incident_id, '-') FROM alert_history "
                 + "WHERE alert_id = 'a1'")).isEqualTo("- 1 -");

@@ -15,6 +15,10 @@ import dev.certflow.sink.ConsumerWorker;
 import dev.certflow.sink.DeadLetterProducer;
 import dev.certflow.sink.FaultHook;
 import dev.certflow.sink.SinkConfig;
+import dev.certflow.sink.oncall.Notifier;
+import dev.certflow.sink.oncall.OnCall;
+import dev.certflow.sink.oncall.OnCallFeed;
+import dev.certflow.runtime.owners.OwnersConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,12 +38,17 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,8 +60,12 @@ import java.util.concurrent.TimeUnit;
  * consumer offset moves past an alert only once every one of those channels has recorded a
  * final outcome (delivered, or dead-lettered to {@code alert-deliveries-dlq} with the last
  * error). Receivers dedupe redeliveries by the idempotent keys (alert id, Idempotency-Key).
+ *
+ * <p>Before an alert goes to any channel, {@link OnCall} decides and records whether it is notified
+ * (silences, acknowledgements), and on every poll it releases held alerts whose silences ended,
+ * applies new acknowledgements and sends the escalations that are due, each claimed in PostgreSQL.
  */
-public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handler {
+public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handler, Notifier {
     private static final Logger LOG = LoggerFactory.getLogger(AlertDelivery.class);
     static final String APPLICATION = "certflow-sink-delivery";
     /** Header on delivery dead letters naming the channel that gave up. */
@@ -71,10 +84,20 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
 
     private final DataSource dataSource;
     private final ConsumerWorker worker;
+    private final OnCallFeed feed;
+    private final OnCall oncall;
+    private final String alertsTopic;
+    private final Map<String, List<ChannelWorker>> escalationWorkers = new LinkedHashMap<>();
     private boolean paused;
 
     public AlertDelivery(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults,
                          PrintStream console) {
+        this(kafka, config, dataSource, registry, faults, console, Clock.systemUTC());
+    }
+
+    /** With the clock silences, acknowledgements and escalations are timed by (tests). */
+    public AlertDelivery(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults,
+                         PrintStream console, Clock clock) {
         this.config = config;
         this.faults = faults == null ? FaultHook.NONE : faults;
         this.dataSource = dataSource;
@@ -93,6 +116,17 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
             int concurrency = cc.concurrency > 0 ? cc.concurrency : config.deliveryConcurrency;
             workers.add(new ChannelWorker(cc, channel, log, this::deadLetter, attempts, concurrency, config.initialBackoff, config.maxBackoff, registry));
         }
+        this.alertsTopic = topics.certificateAlerts().name();
+        this.feed = new OnCallFeed(kafka);
+        this.oncall = new OnCall(dataSource, feed, config.owners(), clock);
+        for (OnCall.Escalation e : escalationTargets(config.owners())) {
+            List<ChannelWorker> ws = new ArrayList<>();
+            for (ChannelConfig cc : OwnerChannels.contacts("escalation-" + e.targetName(), e.target(), "owners.", config)) {
+                ws.add(new ChannelWorker(cc, new HttpChannel(cc, config), log, this::deadLetter, config.maxAttempts, 1, config.initialBackoff,
+                        config.maxBackoff, registry));
+            }
+            escalationWorkers.put(e.targetName(), ws);
+        }
         this.worker = new ConsumerWorker("delivery", kafka, kafka.topicPrefix + config.groupId + "-delivery", APPLICATION,
                 List.of(topics.certificateAlerts().name()), config.batchSize, config.pollTimeout, registry, this);
         Gauge.builder("certflow.sink.delivery.in.flight", tracker, OffsetTracker::open)
@@ -104,9 +138,38 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         });
     }
 
+    /** Every escalation target some owner (or the unowned) escalates to, once each. */
+    private List<OnCall.Escalation> escalationTargets(OwnersConfig owners) {
+        Map<String, OnCall.Escalation> out = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        owners.teams.forEach(t -> names.add(t.name));
+        names.add(null);
+        for (String owner : names) {
+            OnCall.Escalation e = oncall.escalationFor(owner);
+            if (e != null) {
+                out.putIfAbsent(e.targetName(), e);
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
     public AlertDelivery start() {
+        feed.start();
+        try {
+            // nothing is decided before the silences and acknowledgements on the topics are known
+            feed.loaded().get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            feed.close();
+            throw new IllegalStateException("cannot read the silences and acknowledgements topics: " + e, e);
+        }
         restoreFiring();
         workers.forEach(ChannelWorker::start);
+        escalationWorkers.values().forEach(ws -> ws.forEach(ChannelWorker::start));
+        try {
+            oncall.resumeUnfinished(this);
+        } catch (SQLException e) {
+            LOG.warn("Cannot resume the releases and escalations claimed before the restart: {}", e.getClass().getSimpleName());
+        }
         long every = config.alertmanagerResendInterval.toMillis();
         resender.scheduleAtFixedRate(() -> workers.stream().filter(w -> w.channel().resendsFiring()).forEach(ChannelWorker::resendFiring),
                 every, every, TimeUnit.MILLISECONDS);
@@ -139,7 +202,10 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
             return;
         }
         String sql = "SELECT alert_id, kind, severity, threshold, summary, cert_key, fired_at, labels::text, tenant, source_kind, source_name FROM ("
-                + "SELECT DISTINCT ON (alert_id) * FROM alert_history ORDER BY alert_id, fired_at DESC, id DESC) latest WHERE status = 'FIRING'";
+                + "SELECT DISTINCT ON (alert_id) * FROM alert_history ORDER BY alert_id, fired_at DESC, id DESC) latest WHERE status = 'FIRING' "
+                // held by a silence, or acknowledged: not re-sent
+                + "AND NOT EXISTS (SELECT 1 FROM alert_notifications n WHERE n.alert_id = latest.alert_id AND n.status = 'FIRING' "
+                + "AND n.fired_at = latest.fired_at AND (n.acknowledged OR n.state IN ('SILENCED', 'ACKNOWLEDGED', 'RESOLVED_IN_SILENCE')))";
         int restored = 0;
         try (Connection conn = dataSource.getConnection(); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
@@ -189,8 +255,18 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
 
     @Override
     public void handle(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records, DeadLetterProducer dlq) {
+        List<ConsumerRecord<String, byte[]>> usable = new ArrayList<>();
+        List<Alert> alerts = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
-            dispatch(r, dlq);
+            Alert alert = read(r, dlq);
+            if (alert != null) {
+                usable.add(r);
+                alerts.add(alert);
+            }
+        }
+        List<Boolean> notify = alerts.isEmpty() ? List.of() : decide(alerts);
+        for (int i = 0; i < usable.size(); i++) {
+            dispatch(usable.get(i), alerts.get(i), notify.get(i));
         }
         faults.reached(FaultHook.DELIVERY_BEFORE_COMMIT);
         commit(c);
@@ -201,6 +277,31 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         } else if (paused && tracker.open() < config.maxInFlight / 2 + 1) {
             c.resume(c.paused());
             paused = false;
+        }
+        try {
+            oncall.tick(this);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Silences, acknowledgements and escalations not applied this round ({}); retrying", e.getClass().getSimpleName());
+        }
+    }
+
+    /** The decisions of one poll, retried while the database is away (the consumer waits: nothing is sent undecided). */
+    private List<Boolean> decide(List<Alert> alerts) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return oncall.decide(alerts);
+            } catch (SQLException e) {
+                if (attempt >= 10 || !worker.isRunning()) {
+                    throw new IllegalStateException("cannot record the notification decisions: " + e.getClass().getSimpleName(), e);
+                }
+                LOG.warn("Cannot record the notification decisions of {} alerts ({}); retrying", alerts.size(), e.getClass().getSimpleName());
+                try {
+                    Thread.sleep(Math.min(config.maxBackoff.toMillis(), 1000L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", ie);
+                }
+            }
         }
     }
 
@@ -216,25 +317,69 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         }
     }
 
-    private void dispatch(ConsumerRecord<String, byte[]> r, DeadLetterProducer dlq) {
+    /** The alert of a record; null for a tombstone or an unreadable record (dead-lettered), whose offset is then done. */
+    private Alert read(ConsumerRecord<String, byte[]> r, DeadLetterProducer dlq) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         if (r.value() == null) {
             tracker.register(tp, r.offset(), 0);
-            return;
+            return null;
         }
-        Alert alert;
         try {
-            alert = deserializer.deserialize(r.topic(), r.value());
+            return deserializer.deserialize(r.topic(), r.value());
         } catch (RuntimeException e) {
             dlq.deadLetter(r, e, "deserialization");
             LOG.warn("Unreadable alert record {}/{}@{} dead-lettered", r.topic(), r.partition(), r.offset());
             tracker.register(tp, r.offset(), 0);
-            return;
+            return null;
         }
-        List<ChannelWorker> targets = workers.stream().filter(w -> w.accepts(alert)).toList();
+    }
+
+    private void dispatch(ConsumerRecord<String, byte[]> r, Alert alert, boolean notify) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        List<ChannelWorker> targets = notify ? workers.stream().filter(w -> w.accepts(alert)).toList() : List.of();
         tracker.register(tp, r.offset(), targets.size());
         for (ChannelWorker w : targets) {
             w.submit(new ChannelWorker.Task(alert, r.topic(), r.partition(), r.offset(), false, () -> tracker.complete(tp, r.offset())));
+        }
+    }
+
+    @Override
+    public void release(Alert alert, Runnable done) {
+        submitAll(workers.stream().filter(w -> w.accepts(alert)).toList(), alert, false, done);
+    }
+
+    @Override
+    public boolean escalate(Alert alert, String targetName, Duration after, Runnable done) {
+        List<ChannelWorker> ws = escalationWorkers.getOrDefault(targetName, List.of());
+        if (ws.isEmpty()) {
+            return false;
+        }
+        submitAll(ws, Payloads.escalated(alert, targetName, after), false, done);
+        return true;
+    }
+
+    @Override
+    public void acknowledged(String incidentId, Alert latest, boolean notify) {
+        workers.stream().filter(w -> w.channel().resendsFiring()).forEach(w -> w.forgetIncident(incidentId));
+        if (notify && latest != null) {
+            submitAll(workers.stream().filter(w -> w.channel().type() == ChannelConfig.Type.PAGERDUTY && w.accepts(latest)).toList(),
+                    latest, true, () -> { });
+        }
+    }
+
+    /** Tasks not tied to a consumer offset (releases, escalations, acknowledgements); {@code done} once every channel has an outcome. */
+    private void submitAll(List<ChannelWorker> targets, Alert alert, boolean acknowledge, Runnable done) {
+        if (targets.isEmpty()) {
+            done.run();
+            return;
+        }
+        AtomicInteger left = new AtomicInteger(targets.size());
+        for (ChannelWorker w : targets) {
+            w.submit(new ChannelWorker.Task(alert, alertsTopic, -1, -1, false, acknowledge, () -> {
+                if (left.decrementAndGet() == 0) {
+                    done.run();
+                }
+            }));
         }
     }
 
@@ -261,6 +406,8 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         worker.stop();
         resender.shutdownNow();
         workers.forEach(ChannelWorker::close);
+        escalationWorkers.values().forEach(ws -> ws.forEach(ChannelWorker::close));
+        feed.close();
         log.close();
         worker.close(); // the dead-letter producer last: the channels dead-letter through it until they stop
     }

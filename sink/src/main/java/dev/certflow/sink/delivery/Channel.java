@@ -20,6 +20,11 @@ public interface Channel extends AutoCloseable {
 
     Attempt send(Alert alert);
 
+    /** Tells the receiver that the alert's incident is acknowledged (PagerDuty: an acknowledge event); by default nothing to send. */
+    default Attempt acknowledge(Alert alert) {
+        return Attempt.ok(null);
+    }
+
     /** Whether firing alerts must be re-sent while they last (Alertmanager resolves alerts it stops hearing about). */
     default boolean resendsFiring() {
         return false;

@@ -45,8 +45,14 @@ final class ChannelWorker implements AutoCloseable {
         void deadLetter(Task task, String channel, String lastError) throws Exception;
     }
 
-    /** One alert for this channel; {@code resend} tasks are Alertmanager's periodic re-sends (one attempt, no DLQ). */
-    record Task(Alert alert, String originTopic, int partition, long offset, boolean resend, Done done) {
+    /**
+     * One alert for this channel; {@code resend} tasks are Alertmanager's periodic re-sends (one
+     * attempt, no DLQ); {@code acknowledge} tasks tell the channel the alert's incident is acknowledged.
+     */
+    record Task(Alert alert, String originTopic, int partition, long offset, boolean resend, boolean acknowledge, Done done) {
+        Task(Alert alert, String originTopic, int partition, long offset, boolean resend, Done done) {
+            this(alert, originTopic, partition, offset, resend, false, done);
+        }
     }
 
     private final ChannelConfig config;
@@ -144,6 +150,11 @@ final class ChannelWorker implements AutoCloseable {
         firing.putIfAbsent(alert.getAlertId(), alert);
     }
 
+    /** The incident is acknowledged: its alerts are no longer re-sent. */
+    void forgetIncident(String incidentId) {
+        firing.values().removeIf(a -> AlertFields.incidentId(a).equals(incidentId));
+    }
+
     int firingCount() {
         return firing.size();
     }
@@ -179,11 +190,12 @@ final class ChannelWorker implements AutoCloseable {
         String lastError = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             Instant start = Instant.now();
-            Channel.Attempt result = channel.send(alert);
+            Channel.Attempt result = task.acknowledge() ? channel.acknowledge(alert) : channel.send(alert);
             long ms = Duration.between(start, Instant.now()).toMillis();
             if (result.delivered()) {
                 count("delivered");
-                if (channel.resendsFiring()) {
+                // a re-send never puts an alert back: its RESOLVED may have been delivered since it was queued
+                if (channel.resendsFiring() && !task.acknowledge() && !task.resend()) {
                     if (alert.getStatus() == AlertStatus.FIRING) {
                         firing.put(alert.getAlertId(), alert);
                     } else {

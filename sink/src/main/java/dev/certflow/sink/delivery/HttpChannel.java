@@ -107,9 +107,40 @@ public final class HttpChannel implements Channel {
 
     @Override
     public Attempt send(Alert alert) {
+        return exchange(() -> request(alert));
+    }
+
+    /** PagerDuty: an {@code acknowledge} event for the alert's incident; the other types have nothing to send. */
+    @Override
+    public Attempt acknowledge(Alert alert) {
+        if (type != ChannelConfig.Type.PAGERDUTY) {
+            return Attempt.ok(null);
+        }
+        return exchange(() -> post(URI.create(config.url), Payloads.pagerDutyAcknowledge(alert, config.routingKey.reveal())).build());
+    }
+
+    /**
+     * Posts a document that is not an alert (a digest): Slack takes {@code slackBody}; the webhook
+     * takes {@code json} with {@code Idempotency-Key} and the signature. Other types refuse it.
+     */
+    public Attempt sendDocument(String slackBody, String json, String idempotencyKey) {
+        return exchange(() -> switch (type) {
+            case SLACK -> post(URI.create(config.webhookUrl.reveal()), slackBody).build();
+            case WEBHOOK -> post(URI.create(config.url), json).header("Idempotency-Key", idempotencyKey)
+                    .header(config.signatureHeader, Payloads.signature(config.secret.reveal(), json.getBytes(StandardCharsets.UTF_8))).build();
+            default -> throw new IllegalStateException("a " + type.id() + " channel takes no documents");
+        });
+    }
+
+    private HttpRequest.Builder post(URI uri, String body) {
+        return HttpRequest.newBuilder().timeout(requestTimeout).header("Content-Type", "application/json").header("User-Agent", "certflow-sink")
+                .uri(uri).POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    }
+
+    private Attempt exchange(java.util.function.Supplier<HttpRequest> build) {
         HttpRequest request;
         try {
-            request = request(alert);
+            request = build.get();
         } catch (RuntimeException e) {
             // a bad URL in the configuration: the message could quote the Slack URL, so it is left out
             return new Attempt(false, false, null, "cannot build the request: " + e.getClass().getSimpleName(), null);

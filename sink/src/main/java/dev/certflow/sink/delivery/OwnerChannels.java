@@ -13,7 +13,8 @@ import java.util.List;
  * that team owns (the default owner's also take the unowned ones), under the severity policy
  * {@code sink.notify}: PagerDuty takes the paging severities, Slack and the webhook the immediate ones.
  * As channels they get everything a configured channel has: retries, the delivery log, the
- * dead-letter topic and once-per-channel delivery.
+ * dead-letter topic and once-per-channel delivery. {@link #contacts} builds the same channels for an
+ * escalation target and the digests.
  */
 public final class OwnerChannels {
     private OwnerChannels() {
@@ -28,46 +29,60 @@ public final class OwnerChannels {
         OwnersConfig owners = sink.owners();
         for (int i = 0; i < owners.teams.size(); i++) {
             OwnersConfig.Team team = owners.teams.get(i);
-            int first = out.size();
             List<String> owned = new ArrayList<>(List.of(team.name));
             if (team.name.equals(owners.defaultOwner)) {
                 owned.add(Route.UNOWNED);
             }
-            if (team.pagerDutyRoutingKey != null) {
-                ChannelConfig c = channel(team, "pagerduty", owned, sink.notify.paging);
-                c.routingKey = team.pagerDutyRoutingKey;
+            for (ChannelConfig c : contacts("owner-" + team.name, team, "owners.teams[" + i + "].", sink)) {
+                Route r = new Route();
+                r.owners = new ArrayList<>(owned);
+                r.severities = new ArrayList<>(c.type() == ChannelConfig.Type.PAGERDUTY ? sink.notify.paging : sink.notify.immediate);
+                c.routes.add(r);
                 out.add(c);
-            }
-            if (team.slackWebhook != null) {
-                ChannelConfig c = channel(team, "slack", owned, sink.notify.immediate);
-                c.webhookUrl = team.slackWebhook;
-                out.add(c);
-            }
-            if (team.webhook != null) {
-                if (team.webhook.secret == null) {
-                    throw new ConfigException("missing required configuration key 'owners.teams[" + i + "].webhook.secret' "
-                            + "(the sink signs the owner's webhook bodies with it, HMAC-SHA256)");
-                }
-                ChannelConfig c = channel(team, "webhook", owned, sink.notify.immediate);
-                c.url = team.webhook.url;
-                c.secret = team.webhook.secret;
-                out.add(c);
-            }
-            for (ChannelConfig c : out.subList(first, out.size())) {
-                c.validate("owners.teams[" + i + "].", null); // the URL checks of any channel; messages name the channel owner-<team>-<type>
             }
         }
         return out;
     }
 
-    private static ChannelConfig channel(OwnersConfig.Team team, String type, List<String> owned, List<String> severities) {
+    /**
+     * The channels of one set of contacts, named {@code <name>-pagerduty}, {@code -slack} and
+     * {@code -webhook}, without routes, checked as any channel ({@code keyPrefix} names where the
+     * contacts are configured) and under {@code sink.ownerNetworks}.
+     */
+    public static List<ChannelConfig> contacts(String name, OwnersConfig.Contacts contacts, String keyPrefix, SinkConfig sink) {
+        List<ChannelConfig> out = new ArrayList<>();
+        if (contacts.pagerDutyRoutingKey != null) {
+            ChannelConfig c = channel(name, "pagerduty", sink);
+            c.routingKey = contacts.pagerDutyRoutingKey;
+            out.add(c);
+        }
+        if (contacts.slackWebhook != null) {
+            ChannelConfig c = channel(name, "slack", sink);
+            c.webhookUrl = contacts.slackWebhook;
+            out.add(c);
+        }
+        if (contacts.webhook != null) {
+            if (contacts.webhook.secret == null) {
+                throw new ConfigException("missing required configuration key '" + keyPrefix + "webhook.secret' "
+                        + "(the sink signs the webhook bodies with it, HMAC-SHA256)");
+            }
+            ChannelConfig c = channel(name, "webhook", sink);
+            c.url = contacts.webhook.url;
+            c.secret = contacts.webhook.secret;
+            out.add(c);
+        }
+        for (ChannelConfig c : out) {
+            c.validate(keyPrefix, null); // the URL checks of any channel; messages name the channel <name>-<type>
+        }
+        return out;
+    }
+
+    private static ChannelConfig channel(String name, String type, SinkConfig sink) {
         ChannelConfig c = new ChannelConfig();
-        c.name = "owner-" + team.name + "-" + type;
+        c.name = name + "-" + type;
         c.type = type;
-        Route r = new Route();
-        r.owners = new ArrayList<>(owned);
-        r.severities = new ArrayList<>(severities);
-        c.routes.add(r);
+        c.allowPrivateNetworks = sink.ownerNetworks.allowPrivateNetworks;
+        c.allowedNetworks = new ArrayList<>(sink.ownerNetworks.allowedNetworks);
         return c;
     }
 }

@@ -129,6 +129,41 @@ public final class Payloads {
         return write(event);
     }
 
+    /** PagerDuty Events API v2 {@code acknowledge} of the alert's incident (dedup_key = incident id). */
+    public static String pagerDutyAcknowledge(Alert alert, String routingKey) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("routing_key", routingKey);
+        event.put("event_action", "acknowledge");
+        event.put("dedup_key", AlertFields.incidentId(alert));
+        return write(event);
+    }
+
+    /**
+     * The alert as its escalation target receives it: the summary says it was not acknowledged in
+     * time, and the labels name the target ({@code escalated_to}).
+     */
+    public static Alert escalated(Alert alert, String target, java.time.Duration after) {
+        Map<String, String> labels = new LinkedHashMap<>(alert.getLabels());
+        labels.put("escalated_to", target);
+        return Alert.newBuilder(alert).setSummary("Not acknowledged within " + human(after) + ", escalated to " + target + ": " + alert.getSummary())
+                .setLabels(labels).build();
+    }
+
+    /** {@code 30m}, {@code 2h}, {@code 1d}, else the ISO form. */
+    public static String human(java.time.Duration d) {
+        long s = d.getSeconds();
+        if (s % 86_400 == 0) {
+            return s / 86_400 + "d";
+        }
+        if (s % 3_600 == 0) {
+            return s / 3_600 + "h";
+        }
+        if (s % 60 == 0) {
+            return s / 60 + "m";
+        }
+        return d.toString();
+    }
+
     /** Slack incoming webhook: a readable message, resolved ones marked as such. */
     public static String slack(Alert alert) {
         return write(Map.of("text", slackText(alert)));
