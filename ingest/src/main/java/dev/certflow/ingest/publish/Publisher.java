@@ -44,6 +44,8 @@ import java.util.function.BiPredicate;
 public final class Publisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     static final long BUFFER_MEMORY = 8L * 1024 * 1024;
+    /** The serializer's wire format: magic byte and 4-byte schema id before the Avro binary form. */
+    static final int WIRE_HEADER = 5;
 
     private final String source;
     private final KafkaSettings kafka;
@@ -216,7 +218,8 @@ public final class Publisher implements AutoCloseable {
                 }
                 certificatesSeen++;
                 CertState prior = state(key);
-                String fp = fingerprints.of(cert);
+                byte[] value = certificates.serialize(certTopic, cert);
+                String fp = fingerprints.of(cert, value, WIRE_HEADER);
                 boolean certChanged = prior == null || !fp.equals(prior.fingerprint());
                 CertState next = new CertState(cert.getKey(), fp,
                         o.lastAttemptId() != null ? o.lastAttemptId() : prior == null ? null : prior.lastAttemptId(),
@@ -225,7 +228,7 @@ public final class Publisher implements AutoCloseable {
                         cert.getNotAfter());
                 byte[] keyBytes = keys.serialize(certTopic, key);
                 if (certChanged) {
-                    records.add(new ProducerRecord<>(certTopic, keyBytes, certificates.serialize(certTopic, cert)));
+                    records.add(new ProducerRecord<>(certTopic, keyBytes, value));
                     pageChanged++;
                 }
                 for (RenewalAttempt a : o.newAttempts()) {
