@@ -45,17 +45,13 @@ public final class Fingerprints {
     public String of(Certificate certificate) {
         Instant observed = certificate.getObservedAt();
         certificate.setObservedAt(Instant.EPOCH);
+        byte[] encoded;
         try {
-            buffer.reset();
-            encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
-            writer.write(certificate, encoder);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            encoded = encode(writer, certificate);
         } finally {
             certificate.setObservedAt(observed);
         }
-        byte[] digest = sha.digest(buffer.toByteArray());
+        byte[] digest = sha.digest(encoded);
         return HexFormat.of().formatHex(digest, 0, 16);
     }
 
@@ -72,7 +68,7 @@ public final class Fingerprints {
         if (!SPLICEABLE || observed == null) {
             return of(certificate);
         }
-        byte[] attributes = encodeAttributes(certificate.getAttributes());
+        byte[] attributes = encode(attributesWriter, certificate.getAttributes());
         long millis = observed.toEpochMilli();
         int observedLength = varLongLength(millis);
         int observedAt = encoded.length - attributes.length - observedLength;
@@ -86,11 +82,11 @@ public final class Fingerprints {
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
     }
 
-    private byte[] encodeAttributes(Map<String, String> attributes) {
+    private <T> byte[] encode(SpecificDatumWriter<T> w, T datum) {
         try {
             buffer.reset();
             encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
-            attributesWriter.write(attributes, encoder);
+            w.write(datum, encoder);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
