@@ -57,6 +57,7 @@ final class SourceWorker implements AutoCloseable {
         Duration retryAfter = null;
         try {
             client.poll(started, session);
+            session.awaitCommits(); // a failed transaction fails the poll, as one that failed in the poll's thread
         } catch (SourceException e) {
             errorKind = e.kind();
             errorMessage = e.getMessage();

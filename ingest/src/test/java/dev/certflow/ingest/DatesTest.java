@@ -3,8 +3,16 @@ package dev.certflow.ingest;
 import dev.certflow.ingest.source.Dates;
 import org.junit.jupiter.api.Test;
 
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.util.Locale;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +56,39 @@ class DatesTest {
         assertThat(Dates.parseYeastar("2026/01/15 12:00:00 AM", BERLIN)).isEqualTo(Instant.parse("2026-01-14T23:00:00Z"));
         assertThat(Dates.parseYeastar("2026/01/15 12:30:00 PM", BERLIN)).isEqualTo(Instant.parse("2026-01-15T11:30:00Z"));
         assertThat(Dates.parseYeastar("2026/01/15 12:30:00 pm", BERLIN)).isEqualTo(Instant.parse("2026-01-15T11:30:00Z"));
+    }
+
+    @Test
+    void yeastarFastPathReadsWhatTheStrictFormatterReads() {
+        // parseYeastar reads the usual form without the formatter: for every text, valid or not, it must agree with
+        // the formatter on the whitespace-collapsed text (what it did before)
+        DateTimeFormatter formatter = new DateTimeFormatterBuilder().parseCaseInsensitive().appendPattern("uuuu/M/d h:mm:ss a")
+                .toFormatter(Locale.ENGLISH).withResolverStyle(ResolverStyle.STRICT);
+        Random random = new Random(15);
+        String[] halves = {"AM", "PM", "am", "pM", "XM", "A", "AMM"};
+        for (int n = 0; n < 50_000; n++) {
+            String text = number(random, random.nextBoolean() ? 2026 : random.nextInt(10_000), 4) + "/" + number(random, random.nextInt(14), 1 + random.nextInt(3))
+                    + "/" + number(random, random.nextInt(33), 1 + random.nextInt(2)) + " " + number(random, random.nextInt(14), 1 + random.nextInt(2))
+                    + ":" + number(random, random.nextInt(61), 2) + ":" + number(random, random.nextInt(61), 1 + random.nextInt(2))
+                    + " " + halves[random.nextInt(halves.length)];
+            if (random.nextInt(10) == 0) {
+                char[] c = text.toCharArray();
+                c[random.nextInt(c.length)] = "0 :/9a".charAt(random.nextInt(6));
+                text = new String(c);
+            }
+            Instant expected;
+            try {
+                expected = ZonedDateTime.ofLocal(LocalDateTime.parse(text.trim().replaceAll("\\s+", " "), formatter), BERLIN, null).toInstant();
+            } catch (DateTimeException e) {
+                expected = null;
+            }
+            assertThat(Dates.parseYeastar(text, BERLIN)).as(text).isEqualTo(expected);
+        }
+    }
+
+    private static String number(Random random, int value, int width) {
+        String digits = Integer.toString(value);
+        return digits.length() >= width ? digits : "0".repeat(width - digits.length()) + digits;
     }
 
     @Test

@@ -286,6 +286,42 @@ class IngestIntegrationTest {
     }
 
     @Test
+    void aTransactionThatFailsWhileThePollGoesOnFailsThePollAndChangesNoState() throws Exception {
+        config.transactionRecords = 1; // every page but the last commits on the committer thread while the poll reads on
+        String member = "{\"id\":\"%s\",\"domainName\":\"%s.example\",\"type\":\"custom\",\"expiresAt\":\"%s\",\"lastAttempt\":null}";
+        java.util.function.Consumer<String> stubPages = expiry -> {
+            wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("1")).willReturn(okJson("{\"member\":["
+                    + member.formatted("P1", "p1", expiry) + "," + member.formatted("P2", "p2", expiry) + "],\"view\":{\"next\":\""
+                    + CERTS + "?page=2&itemsPerPage=100\"}}")));
+            wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("2")).willReturn(okJson("{\"member\":["
+                    + member.formatted("P3", "p3", expiry) + "]}").withFixedDelay(500)));
+        };
+        stubPages.accept("2027-01-01T00:00:00Z");
+        Ingest zombie = create(new SimpleMeterRegistry());
+        try {
+            assertThat(zombie.pollNow("smoxy-acme").changed()).isEqualTo(3);
+            String p1 = "smoxy/smoxy-acme/org-1/P1";
+            String before = zombie.stateOf("smoxy-acme", p1).fingerprint();
+            ingest = create(new SimpleMeterRegistry()); // fences the first instance's producer
+            stubPages.accept("2028-01-01T00:00:00Z");
+            // page 1's transaction is refused while page 2 is read: the poll fails, as when the commit ran in the poll's thread
+            PollResult fenced = zombie.pollNow("smoxy-acme");
+            assertThat(fenced.outcome()).isEqualTo(PollOutcome.FAILED);
+            assertThat(fenced.errorKind()).isEqualTo("kafka");
+            assertThat(fenced.changed()).isZero();
+            assertThat(zombie.stateOf("smoxy-acme", p1).fingerprint()).as("nothing of the refused transaction is taken as published")
+                    .isEqualTo(before);
+            PollResult taken = poll("smoxy-acme");
+            assertThat(taken.outcome()).isEqualTo(PollOutcome.SUCCESS);
+            assertThat(taken.changed()).isEqualTo(3);
+            assertThat(certificates().stream().filter(e -> e.getKey().equals(p1)).map(e -> e.getValue().getNotAfter()).toList())
+                    .containsExactly(java.time.Instant.parse("2027-01-01T00:00:00Z"), java.time.Instant.parse("2028-01-01T00:00:00Z"));
+        } finally {
+            zombie.close();
+        }
+    }
+
+    @Test
     void checkpointsCarryTheStateUsedOnRestart() throws Exception {
         ingest = create(new SimpleMeterRegistry());
         poll("pbx-berlin");

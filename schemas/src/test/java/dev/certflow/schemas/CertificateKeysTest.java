@@ -30,6 +30,28 @@ class CertificateKeysTest {
     }
 
     @Test
+    void unreservedPartsAreKeptAsTheyAreAndEveryOtherPartIsPercentEncodedAsBefore() {
+        // the fast path for unreserved parts must give what the URLEncoder path gives for every string
+        java.util.Random random = new java.util.Random(15);
+        String alphabet = "abzAZ09-._~ +*%/é\u00e9\u4e2d!'()";
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder sb = new StringBuilder();
+            int len = random.nextInt(6);
+            for (int i = 0; i < len; i++) {
+                sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String part = sb.toString();
+            String viaUrlEncoder = java.net.URLEncoder.encode(part, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
+            assertThat(CertificateKeys.encode(part)).as("'%s'", part).isEqualTo("-".equals(viaUrlEncoder) ? "%2D" : viaUrlEncoder);
+            assertThat(CertificateKeys.decode(CertificateKeys.encode(part))).isEqualTo(part);
+        }
+        assertThat(CertificateKeys.encode("host-7.example_com~1")).isEqualTo("host-7.example_com~1");
+        assertThat(CertificateKeys.encode("-")).isEqualTo("%2D");
+        assertThat(CertificateKeys.encode("")).isEmpty();
+    }
+
+    @Test
     void badKeysNameTheValue() {
         assertThatThrownBy(() -> CertificateKeys.parse("yeastar/pbx/3"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'yeastar/pbx/3'");

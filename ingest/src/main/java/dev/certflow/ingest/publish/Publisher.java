@@ -2,6 +2,7 @@ package dev.certflow.ingest.publish;
 
 import dev.certflow.events.Certificate;
 import dev.certflow.events.IngestCheckpoint;
+import dev.certflow.events.PollOutcome;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
 import dev.certflow.ingest.source.CertState;
@@ -31,6 +32,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 
 /**
@@ -40,10 +47,17 @@ import java.util.function.BiPredicate;
  * the end of a poll (tombstones of what a complete listing no longer has, and the source status)
  * is another. The in-memory state changes only after a commit, so an aborted page is re-read and
  * re-published by the next poll, never lost and never half-published.
+ *
+ * <p>A poll's transactions other than the last are committed on the publisher's own thread while
+ * the poll reads and normalises the next pages (at most one in flight, committed in order; the
+ * commit's wait for the broker took half of a first poll when it ran in the poll's thread). A
+ * failed commit stops the poll at its next page, or at {@link Session#awaitCommits()}.
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     static final long BUFFER_MEMORY = 8L * 1024 * 1024;
+    /** The serializer's wire format: magic byte and 4-byte schema id before the Avro binary form. */
+    static final int WIRE_HEADER = 5;
 
     private final String source;
     private final KafkaSettings kafka;
@@ -61,8 +75,11 @@ public final class Publisher implements AutoCloseable {
     private final String dlqTopic;
     private final Fingerprints fingerprints = new Fingerprints();
     private final int transactionRecords;
+    // the committed state: read by the poll and the meters, written after commits (the committer thread's too)
+    private final Object stateLock = new Object();
     private Map<String, CertState> state = new HashMap<>();
     private Producer<byte[], byte[]> producer;
+    private ExecutorService committer;
     private volatile boolean fenced;
 
     private io.micrometer.core.instrument.MeterRegistry meters;
@@ -160,12 +177,16 @@ public final class Publisher implements AutoCloseable {
     }
 
     /** Replaces the state (after the checkpoint topic was read). */
-    public synchronized void restore(Map<String, CertState> restored) {
-        this.state = new HashMap<>(restored);
+    public void restore(Map<String, CertState> restored) {
+        synchronized (stateLock) {
+            this.state = new HashMap<>(restored);
+        }
     }
 
-    public synchronized int knownCertificates() {
-        return state.size();
+    public int knownCertificates() {
+        synchronized (stateLock) {
+            return state.size();
+        }
     }
 
     /** Starts a poll. */
@@ -188,6 +209,8 @@ public final class Publisher implements AutoCloseable {
         private final Map<String, CertState> pendingUpdates = new HashMap<>();
         private int pendingChanged;
         private int pendingAttempts;
+        // the transaction being committed on the committer thread while this poll goes on
+        private Future<?> inFlight;
 
         Session(Instant startedAt) {
             this.startedAt = startedAt;
@@ -195,13 +218,16 @@ public final class Publisher implements AutoCloseable {
 
         @Override
         public CertState state(String certificateKey) {
-            synchronized (Publisher.this) {
+            synchronized (stateLock) {
                 return state.get(certificateKey);
             }
         }
 
         @Override
         public void page(List<Observation> observations, List<ItemError> errors) throws PollAbortedException {
+            if (inFlight != null && inFlight.isDone()) {
+                awaitCommits(); // a failed commit stops the poll here
+            }
             List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
             Map<String, CertState> updates = new HashMap<>();
             int pageChanged = 0;
@@ -216,7 +242,8 @@ public final class Publisher implements AutoCloseable {
                 }
                 certificatesSeen++;
                 CertState prior = state(key);
-                String fp = fingerprints.of(cert);
+                byte[] value = certificates.serialize(certTopic, cert);
+                String fp = fingerprints.of(cert, value, WIRE_HEADER);
                 boolean certChanged = prior == null || !fp.equals(prior.fingerprint());
                 CertState next = new CertState(cert.getKey(), fp,
                         o.lastAttemptId() != null ? o.lastAttemptId() : prior == null ? null : prior.lastAttemptId(),
@@ -225,7 +252,7 @@ public final class Publisher implements AutoCloseable {
                         cert.getNotAfter());
                 byte[] keyBytes = keys.serialize(certTopic, key);
                 if (certChanged) {
-                    records.add(new ProducerRecord<>(certTopic, keyBytes, certificates.serialize(certTopic, cert)));
+                    records.add(new ProducerRecord<>(certTopic, keyBytes, value));
                     pageChanged++;
                 }
                 for (RenewalAttempt a : o.newAttempts()) {
@@ -253,12 +280,17 @@ public final class Publisher implements AutoCloseable {
             pendingChanged += pageChanged;
             pendingAttempts += pageAttempts;
             if (pending.size() >= transactionRecords) {
-                flush(List.of());
+                flush(List.of(), false);
             }
         }
 
-        /** Commits the pending pages plus {@code extra} in one transaction; on failure the pending pages are dropped (re-read next poll). */
-        private void flush(List<ProducerRecord<byte[], byte[]>> extra) throws PollAbortedException {
+        /**
+         * Commits the pending pages plus {@code extra} in one transaction, after the one in flight:
+         * in this thread when {@code last}, else on the committer thread. On failure the pending pages
+         * are dropped (re-read next poll).
+         */
+        private void flush(List<ProducerRecord<byte[], byte[]>> extra, boolean last) throws PollAbortedException {
+            awaitCommits();
             List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(pending);
             records.addAll(extra);
             Map<String, CertState> updates = new HashMap<>(pendingUpdates);
@@ -271,13 +303,58 @@ public final class Publisher implements AutoCloseable {
             if (records.isEmpty()) {
                 return;
             }
+            if (last) {
+                commitBatch(records, updates, c, a);
+                return;
+            }
+            try {
+                inFlight = committer().submit(() -> {
+                    commitBatch(records, updates, c, a);
+                    return null;
+                });
+            } catch (RejectedExecutionException e) {
+                throw new PollAbortedException("source " + source + ": the publisher is closed", e);
+            }
+        }
+
+        private void commitBatch(List<ProducerRecord<byte[], byte[]>> records, Map<String, CertState> updates, int c, int a)
+                throws PollAbortedException {
             commit(records);
-            synchronized (Publisher.this) {
+            synchronized (stateLock) {
                 state.putAll(updates);
             }
-            changed += c;
+            changed += c; // read by the poll's thread after awaitCommits (Future.get orders it)
             attemptsPublished += a;
             progress.add(0, c, 0, a);
+        }
+
+        /**
+         * Waits for the transaction in flight. If it failed, the pages read since are dropped (re-read next
+         * poll), no certificate is removed at the end of this poll, and its exception is thrown.
+         */
+        public void awaitCommits() throws PollAbortedException {
+            Future<?> f = inFlight;
+            if (f == null) {
+                return;
+            }
+            inFlight = null;
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                pending.clear();
+                pendingUpdates.clear();
+                pendingChanged = 0;
+                pendingAttempts = 0;
+                complete.clear();
+                if (e.getCause() instanceof PollAbortedException p) {
+                    throw p;
+                }
+                throw new PollAbortedException("source " + source + ": publishing failed: " + e.getCause().getClass().getSimpleName(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                complete.clear();
+                throw new PollAbortedException("source " + source + ": interrupted while a transaction was committed", e);
+            }
         }
 
         @Override
@@ -291,11 +368,19 @@ public final class Publisher implements AutoCloseable {
          * this poll's counters.
          */
         public SourceStatus finish(SourceStatus.Builder status) throws PollAbortedException {
+            try {
+                awaitCommits();
+            } catch (PollAbortedException e) {
+                if (status.getOutcome() != PollOutcome.FAILED) {
+                    throw e; // the status would not say so: not published (the caller should have called awaitCommits)
+                }
+                // the poll failed already (the status says why); its end is still published
+            }
             List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
             List<String> gone = new ArrayList<>();
             if (!complete.isEmpty()) {
                 Map<String, CertState> snapshot;
-                synchronized (Publisher.this) {
+                synchronized (stateLock) {
                     snapshot = new HashMap<>(state);
                 }
                 snapshot.forEach((key, st) -> {
@@ -315,8 +400,8 @@ public final class Publisher implements AutoCloseable {
                     .setItemErrors(itemErrors)
                     .build();
             records.add(new ProducerRecord<>(statusTopic, keys.serialize(statusTopic, source), statuses.serialize(statusTopic, s)));
-            flush(records);
-            synchronized (Publisher.this) {
+            flush(records, true);
+            synchronized (stateLock) {
                 gone.forEach(state::remove);
             }
             removed = gone.size();
@@ -401,8 +486,38 @@ public final class Publisher implements AutoCloseable {
         return false;
     }
 
+    /** The thread that commits a poll's transactions while the poll goes on; created on first use. */
+    private synchronized ExecutorService committer() {
+        if (committer == null) {
+            committer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ingest-commit-" + source);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return committer;
+    }
+
     @Override
-    public synchronized void close() {
+    public void close() {
+        ExecutorService c;
+        synchronized (this) {
+            c = committer;
+        }
+        if (c != null) {
+            c.shutdown(); // a transaction in flight ends (committed or failed) before the producer closes
+            try {
+                if (!c.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LOG.warn("Source {}: a transaction was still being committed after 60 s; closing the producer", source);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeProducer();
+    }
+
+    private synchronized void closeProducer() {
         closeClientMetrics();
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
@@ -411,8 +526,10 @@ public final class Publisher implements AutoCloseable {
     }
 
     /** For tests: the state of one key. */
-    public synchronized CertState stateOf(String key) {
-        return state.get(key);
+    public CertState stateOf(String key) {
+        synchronized (stateLock) {
+            return state.get(key);
+        }
     }
 
     @Override
