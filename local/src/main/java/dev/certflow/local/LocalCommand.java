@@ -94,6 +94,10 @@ public final class LocalCommand implements Callable<Integer> {
             out.println("  dashboard               : " + stack.queryApiUrl() + "/");
             out.println("  query API               : " + stack.queryApiUrl() + "/v1/certificates/expiring-soon?days=30");
             out.println("  metrics / health        : " + stack.queryApiUrl() + "/metrics, /health, /ready");
+            if (stack.writeTokenFile() != null) {
+                out.println("  API write token         : in " + stack.writeTokenFile() + " (silences, acks: certflow silence add --api "
+                        + stack.queryApiUrl() + " --token-file " + stack.writeTokenFile() + " ...)");
+            }
             if (stack.postgres() != null) {
                 out.println("  PostgreSQL              : " + stack.jdbcUrl() + " (user postgres, password postgres): " + stack.postgres().psqlCommand("postgres"));
             } else {

@@ -100,6 +100,7 @@ public final class LocalStack implements AutoCloseable {
     private Ingest ingest;
     private Admin admin;
     private String streamsApplicationId;
+    private Path writeTokenFile;
 
     private LocalStack() {
     }
@@ -153,6 +154,13 @@ public final class LocalStack implements AutoCloseable {
             Path stateDir = Files.createTempDirectory("certflow-local-streams-");
             add(TempDirs.deleting(stateDir)); // closed after the streams application, which is added later
             streamsSettings.stateDir = stateDir.toString();
+        }
+        if (streamsSettings.api.writeToken == null) {
+            // the one-JVM mode accepts silences and acks out of the box: a fresh token in a file only the user reads
+            Path dir = Files.createTempDirectory("certflow-local-api-");
+            add(TempDirs.deleting(dir));
+            writeTokenFile = newWriteToken(dir);
+            streamsSettings.api.writeToken = dev.certflow.runtime.config.Secret.of(Files.readString(writeTokenFile).trim());
         }
         if (sinkConfig.jdbcUrl == null || sinkConfig.jdbcUrl.isBlank()) {
             // the one-JVM mode only (certflow sink requires a URL); closed after the sink, which is added later
@@ -314,6 +322,24 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Base URL of the query API ({@code /v1/...}), /health, /ready and /metrics. */
+    /**
+     * The file holding the query API's write token the stack made (readable by its owner only), or
+     * null when the configuration gave {@code streams.api.writeToken}.
+     */
+    public Path writeTokenFile() {
+        return writeTokenFile;
+    }
+
+    static Path newWriteToken(Path dir) throws java.io.IOException {
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        Path file = dir.resolve("write-token");
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n");
+        return file;
+    }
+
     public String queryApiUrl() {
         return ops.url();
     }
