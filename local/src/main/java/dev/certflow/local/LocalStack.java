@@ -174,19 +174,21 @@ public final class LocalStack implements AutoCloseable {
             console.type = "console";
             sinkConfig.channels.add(console);
         }
+        boolean simulatedWorld = ingestConfig.sources.isEmpty();
+        SimulatorOptions simulated = options.simulator.copy();
+        // The simulated world's clock is held at its start until the pipeline is ready: at a fast clock the
+        // seconds a stack takes to start are simulated days, which would pass before anything polls.
+        SimClock clock = !simulatedWorld ? null : simulated.clock != null ? simulated.clock
+                : SimClock.held(simulated.start != null ? simulated.start : Instant.now().truncatedTo(ChronoUnit.SECONDS), simulated.speed);
+        // the sink times silences, escalations and digests on the same clock as the world it hears about
         sink = add(Sink.start(kafka, sinkConfig, ops.registry(), ops, dev.certflow.sink.FaultHook.NONE,
-                options.console == null ? System.out : options.console));
-        if (!ingestConfig.sources.isEmpty()) {
+                options.console == null ? System.out : options.console, clock != null ? clock : java.time.Clock.systemUTC()));
+        if (!simulatedWorld) {
             streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, Time.SYSTEM));
             ingest = add(Ingest.start(kafka, ingestConfig, ops.registry(), ops));
             LOG.info("certflow local stack started");
             return;
         }
-        // The simulated world's clock is held at its start until the pipeline is ready: at a fast clock the
-        // seconds a stack takes to start are simulated days, which would pass before anything polls.
-        SimulatorOptions simulated = options.simulator.copy();
-        SimClock clock = simulated.clock != null ? simulated.clock
-                : SimClock.held(simulated.start != null ? simulated.start : Instant.now().truncatedTo(ChronoUnit.SECONDS), simulated.speed);
         simulator = add(Simulator.start(simulated.clock(clock)));
         ingestConfig = simulatedIngest(simulator, options.simulatedPollInterval, tree.env());
         // One clock for the whole simulated world: streams' "now" and ingest's observation times. Kafka Streams
