@@ -89,6 +89,11 @@ final class Pipeline implements AutoCloseable {
         sink = new Child("sink", "192m", env, dir.resolve("sink.log"), "sink", "--config", config.toString());
     }
 
+    /** The children's environment (the secrets the configuration refers to). */
+    Map<String, String> env() {
+        return Map.copyOf(env);
+    }
+
     /** The JDBC URL the sink uses: through the proxy. */
     String sinkJdbcUrl() {
         return jdbcUrl.replaceFirst(":(\\d+)/", ":" + postgresProxy.port() + "/");
@@ -128,7 +133,7 @@ final class Pipeline implements AutoCloseable {
         streamsNode.putArray("thresholdDays").add(7).add(1);
         streamsNode.putObject("renewal").put("enabled", false);
         ObjectNode sinkNode = root.putObject("sink").put("jdbcUrl", sinkJdbcUrl()).put("password", "${REL_PG_PASSWORD}")
-                .put("groupId", name + "-sink").put("batchSize", 40).put("maxAttempts", 12).put("initialBackoff", "500ms")
+                .put("groupId", name + "-sink").put("batchSize", 40).put("maxAttempts", 40).put("initialBackoff", "500ms")
                 .put("maxBackoff", "5s").put("requestTimeout", "5s").put("connectTimeout", "2s");
         ObjectNode hook = sinkNode.putArray("channels").addObject().put("name", "hook").put("type", "webhook").put("url", receiver.url())
                 .put("secret", "${REL_WEBHOOK_SECRET}");
@@ -136,14 +141,17 @@ final class Pipeline implements AutoCloseable {
         return root;
     }
 
-    /** Starts the three workers and waits until each is ready. */
+    /**
+     * Starts streams and the sink, waits until they are ready, then starts ingest: its first polls, the
+     * whole fleet, flow through a running pipeline while the trial's faults strike.
+     */
     Pipeline start() throws Exception {
-        for (Child c : workers()) {
-            c.start();
-        }
-        for (Child c : workers()) {
-            awaitReady(c, Duration.ofMinutes(3));
-        }
+        streams.start();
+        sink.start();
+        awaitReady(streams, Duration.ofMinutes(3));
+        awaitReady(sink, Duration.ofMinutes(3));
+        ingest.start();
+        awaitReady(ingest, Duration.ofMinutes(3));
         return this;
     }
 

@@ -16,7 +16,7 @@ import java.util.Map;
 /** The results table: one row per fault, written after every row so a stopped run leaves what it measured. */
 final class Results {
     /** One trial: the row, its seed, the verdict, the seconds until every worker was ready again, and whether it passed. */
-    record Trial(String row, long seed, Verdict verdict, double recoveredWithin, boolean passed, String note) {
+    record Trial(String row, long seed, Verdict verdict, double recoveredWithin, double caughtUpWithin, boolean passed, String note) {
     }
 
     private final Map<String, String> descriptions = new LinkedHashMap<>();
@@ -55,21 +55,23 @@ final class Results {
         sb.append("- trials per row asked: ").append(System.getProperty("reliability.trials", "1")).append("\n\n");
         sb.append("lost = in the oracle, not in the output (alerts firing at the end, view rows, alert_history, webhook); duplicated = one ")
                 .append("transition (alert id + status) more than once on certificate-alerts (read_committed) or in alert_history; ")
-                .append("recovered-within = the longest time from the end of a fault to every worker's /ready answering 200.\n\n");
-        sb.append("| # | fault | trials | lost | duplicated | unexpected | recovered-within (max) | result | seeds (failed first) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                .append("recovered-within = the longest time from the end of a fault (a restart, the broker back) to the worker's /ready answering 200; "
+                + "oracle met within = from the end of the last fault until every output equals the oracle.\n\n");
+        sb.append("| # | fault | trials | lost | duplicated | unexpected | recovered-within (max) | oracle met within (max) | result | seeds (failed first) |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (var e : descriptions.entrySet()) {
             String row = e.getKey();
             List<Trial> ts = trials.get(row);
             if (e.getValue().contains("|")) {
                 String[] parts = e.getValue().split("\\|", 2);
-                sb.append("| ").append(row).append(" | ").append(parts[0]).append(" | - | - | - | - | - | covered by ").append(parts[1]).append(" | |\n");
+                sb.append("| ").append(row).append(" | ").append(parts[0]).append(" | - | - | - | - | - | - | covered by ").append(parts[1]).append(" | |\n");
                 continue;
             }
             int lost = ts.stream().mapToInt(t -> t.verdict().lost()).sum();
             int dup = ts.stream().mapToInt(t -> t.verdict().duplicated()).sum();
             int unexpected = ts.stream().mapToInt(t -> t.verdict().unexpected()).sum();
             double rec = ts.stream().mapToDouble(Trial::recoveredWithin).max().orElse(0);
+            double caught = ts.stream().mapToDouble(Trial::caughtUpWithin).max().orElse(0);
             long failed = ts.stream().filter(t -> !t.passed()).count();
             List<String> seeds = new ArrayList<>();
             ts.stream().filter(t -> !t.passed()).forEach(t -> seeds.add("**" + t.seed() + "**"));
@@ -77,6 +79,7 @@ final class Results {
             sb.append("| ").append(row).append(" | ").append(e.getValue()).append(" | ").append(ts.size()).append(" | ").append(lost)
                     .append(" | ").append(dup).append(" | ").append(unexpected).append(" | ")
                     .append(String.format(Locale.ROOT, "%.1f s", rec)).append(" | ")
+                    .append(ts.stream().anyMatch(t -> t.caughtUpWithin() < 0) ? "not met" : String.format(Locale.ROOT, "%.1f s", caught)).append(" | ")
                     .append(failed == 0 ? "pass" : "**fail** (" + failed + " of " + ts.size() + ")").append(" | ")
                     .append(String.join(", ", seeds)).append(" |\n");
         }
