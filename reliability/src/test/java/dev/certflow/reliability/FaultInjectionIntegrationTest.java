@@ -125,6 +125,22 @@ class FaultInjectionIntegrationTest {
         assertThat(failed).as("row %s: failed trials (of %d)", row, mine.size()).isEmpty();
     }
 
+    /**
+     * 1 to {@code maxKills} times: after a random pause of up to {@code maxPauseMillis} (the fault's moment,
+     * not a wait for Kafka), kill -9 and start again; the longest wait for /ready after a restart.
+     */
+    private static double killAndRestart(Child c, Random r, int maxKills, int maxPauseMillis) throws Exception {
+        double recovered = 0;
+        int kills = 1 + r.nextInt(maxKills);
+        for (int k = 0; k < kills; k++) {
+            Thread.sleep(r.nextInt(maxPauseMillis));
+            c.kill();
+            c.start();
+            recovered = Math.max(recovered, Pipeline.awaitReady(c, Duration.ofMinutes(2)));
+        }
+        return recovered;
+    }
+
     /** Waits for every worker's /ready; the longest wait in seconds, or a problem when one exited. */
     private static double allReady(Pipeline p) throws InterruptedException {
         double max = 0;
@@ -144,15 +160,7 @@ class FaultInjectionIntegrationTest {
     @Order(1)
     void row1_streamsKilledAtRandomMoments() throws Exception {
         trials("1", "streams kill -9 at random moments (1-3 kills while the first polls are processed), restarted", (p, r, i) -> {
-            double recovered = 0;
-            int kills = 1 + r.nextInt(3);
-            for (int k = 0; k < kills; k++) {
-                Thread.sleep(r.nextInt(4000)); // the fault's moment, not a wait for Kafka
-                p.streams.kill();
-                p.streams.start();
-                recovered = Math.max(recovered, Pipeline.awaitReady(p.streams, Duration.ofMinutes(2)));
-            }
-            return Fault.of(recovered);
+            return Fault.of(killAndRestart(p.streams, r, 3, 4000));
         });
     }
 
@@ -163,14 +171,7 @@ class FaultInjectionIntegrationTest {
         trials("2", "sink kill -9 at random moments; its PostgreSQL connections cut mid-batch (proxy, 3-8 s); the webhook receiver "
                 + "answering 503 for " + receiverDown + " s", (p, r, i) -> {
             p.receiver.down = true;
-            double recovered = 0;
-            int kills = 1 + r.nextInt(2);
-            for (int k = 0; k < kills; k++) {
-                Thread.sleep(r.nextInt(3000));
-                p.sink.kill();
-                p.sink.start();
-                recovered = Math.max(recovered, Pipeline.awaitReady(p.sink, Duration.ofMinutes(2)));
-            }
+            double recovered = killAndRestart(p.sink, r, 2, 3000);
             Thread.sleep(r.nextInt(3000));
             p.postgresProxy.cut();
             Thread.sleep(3000 + r.nextInt(5000));
@@ -230,14 +231,7 @@ class FaultInjectionIntegrationTest {
     @Order(5)
     void row3_ingestKilledAndAZombieFenced() throws Exception {
         trials("3", "ingest kill -9 mid-poll (1-2 times), restarted; then a second ingest for the same sources: the first is fenced", (p, r, i) -> {
-            double recovered = 0;
-            int kills = 1 + r.nextInt(2);
-            for (int k = 0; k < kills; k++) {
-                Thread.sleep(r.nextInt(3000));
-                p.ingest.kill();
-                p.ingest.start();
-                recovered = Math.max(recovered, Pipeline.awaitReady(p.ingest, Duration.ofMinutes(2)));
-            }
+            double recovered = killAndRestart(p.ingest, r, 2, 3000);
             List<String> problems = new ArrayList<>();
             try (Child second = new Child("ingest-2", "192m", p.env(), p.dir.resolve("ingest-2.log"), "ingest", "--config", p.config.toString())) {
                 second.start();
