@@ -116,6 +116,11 @@ class FaultInjectionIntegrationTest {
                 t = new Results.Trial(row, seed, v, fault.recoveredWithin(), v.clean() ? caughtUp : -1, passed, String.join("; ", notes));
                 LOG.info("row {} seed {}: {} (ready within {} s, oracle met {} s after the fault) {} -> {}", row, seed, v.summary(),
                         fault.recoveredWithin(), caughtUp, t.note(), passed ? "pass" : "FAIL");
+            } catch (Exception | AssertionError e) {
+                // a worker that exited or never became ready again fails the trial; the run goes on
+                String first = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName());
+                t = new Results.Trial(row, seed, new Verdict(0, 0, 0, 0, List.of()), -1, -1, false, e.getClass().getSimpleName() + ": " + first);
+                LOG.warn("row {} seed {}: FAIL: {}", row, seed, e.toString());
             }
             mine.add(t);
             results.add(row, description, t);
