@@ -42,7 +42,7 @@ import static org.awaitility.Awaitility.await;
  * PostgreSQL's alert history holds exactly what the webhook received. The same year under the old fixed thresholds is what
  * {@link Fleet#fixedThresholdFirings} counts, printed beside it.
  */
-// Opt-in (-Dcertflow.e2e.year=true): about 8 minutes under load, and one RENEWED_NOT_DEPLOYED still arrives a day late
+// Opt-in (-Dcertflow.e2e.year=true): about 10 minutes on a loaded 2-core machine (the governor holds the clock while the pipeline lags)
 @EnabledIfSystemProperty(named = "certflow.e2e.year", matches = "true")
 class YearEndToEndIntegrationTest {
     /**
@@ -85,11 +85,15 @@ class YearEndToEndIntegrationTest {
             var clock = stack.simulator().clock();
             Instant start = clock.start();
             Instant end = start.plus(YEAR);
-            await().atMost(YEAR.dividedBy((long) SPEED).plus(Duration.ofMinutes(5))).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> clock.instant().isAfter(end));
-            // kept for whoever reads a failure: every alert the receiver got
-            Files.writeString(Path.of("target", "e2e-year-alerts.json"),
-                    EndToEnd.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(recorder.received));
+            // the governor held the clock for 6 minutes in all on a 2-core machine at load 20: room for that
+            try {
+                await().atMost(YEAR.dividedBy((long) SPEED).plus(Duration.ofMinutes(20))).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> clock.instant().isAfter(end));
+            } finally {
+                // kept for whoever reads a failure, also a timeout: every alert the receiver got
+                Files.writeString(Path.of("target", "e2e-year-alerts.json"),
+                        EndToEnd.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(recorder.received));
+            }
             EndToEnd.awaitDeliveredAndRecorded(stack, recorder);
             List<JsonNode> received = List.copyOf(recorder.received);
 

@@ -65,10 +65,13 @@ final class MatchProcessor implements Processor<String, CertificateNameMatch, St
                 matches.delete(key);
             }
         } else {
-            // since when this holder has been the newer one: the deploy grace runs from there
+            // since when this holder has been the newer one: the deploy grace runs from there. That is the
+            // record's timestamp (the instant the update that made it newer was evaluated, which the name index
+            // passes on), not this task's now: the two repartition hops in between must not lengthen the grace
             boolean sameHolder = prev != null && m.getNewerHolder() != null && m.getNewerHolder().equals(prev.getNewerHolder());
+            long since = Math.min(record.timestamp(), now);
             m = CertificateNameMatch.newBuilder(m).setNewerHolderSeenAt(m.getNewerHolder() == null ? null
-                    : sameHolder && prev.getNewerHolderSeenAt() != null ? prev.getNewerHolderSeenAt() : Instant.ofEpochMilli(now)).build();
+                    : sameHolder && prev.getNewerHolderSeenAt() != null ? prev.getNewerHolderSeenAt() : Instant.ofEpochMilli(since)).build();
             matches.put(key, m);
         }
         if (m.getSupersededBy() != null && (prev == null || !m.getSupersededBy().equals(prev.getSupersededBy()))

@@ -3,6 +3,7 @@ package dev.certflow.streams;
 import dev.certflow.events.Alert;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Certificate;
+import dev.certflow.events.CertificateNameMatch;
 import dev.certflow.events.CertificateRenewal;
 import dev.certflow.events.ExpiringCertificate;
 import dev.certflow.events.RenewalStatus;
@@ -294,6 +295,35 @@ class RenewalTopologyTest {
             h.toInstant(day(13));
             h.certificates.pipeInput(k(again), again);
             assertThat(h.alerts.readValuesToList()).filteredOn(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).isEmpty();
+        }
+    }
+
+    /**
+     * The year test's late RENEWED_NOT_DEPLOYED (pbx-mumbai): the name index's conclusion reaches the copy's task
+     * two repartition hops after the renewal was evaluated, 13 simulated hours later at 200,000x under load. The
+     * deploy grace runs from the renewal's evaluation (the match record's timestamp), not from that delivery.
+     */
+    @Test
+    void theDeployGraceRunsFromTheRenewalNotFromWhenTheNameIndexConclusionArrives() {
+        try (Harness h = new Harness()) {
+            Certificate pbx = yeastarUpload("pbx-mumbai", "50", "shop.initech.example", day(40), START);
+            Certificate smoxy = smoxyAuto("org-3", "s", "shop.initech.example", List.of("shop.initech.example"), day(40), START);
+            h.certificates.pipeInput(k(pbx), pbx);
+            h.certificates.pipeInput(k(smoxy), smoxy);
+            h.toInstant(day(11)); // the copy is due (manual, 30 days' lead); smoxy renews now
+            assertThat(h.alerts.readValuesToList()).isEmpty();
+            // what the name index concluded at the renewal (day 11), delivered to the copy's task 13 hours later
+            h.advanceHourly(Duration.ofHours(13));
+            Certificate renewed = Certificate.newBuilder(smoxy).setNotAfter(day(101)).setObservedAt(day(11)).build();
+            CertificateNameMatch late = CertificateNameMatch.newBuilder().setCertificateKey(pbx.getKey()).setPrimaryName("shop.initech.example")
+                    .setNewerHolder(renewed.getKey()).setNewerHolderNotAfter(renewed.getNotAfter()).build();
+            h.driver.createInputTopic(h.topics.certificateNameMatches().name(), h.topics.certificateNameMatches().keySerde().serializer(),
+                    h.topics.certificateNameMatches().valueSerde().serializer()).pipeInput(k(pbx), late, day(11));
+            h.toInstant(day(12).minusMillis(1));
+            assertThat(h.alerts.readValuesToList()).filteredOn(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).isEmpty();
+            h.toInstant(day(12)); // a day after the renewal, not a day after the conclusion arrived (day 12 + 13 h)
+            List<Alert> fired = h.alerts.readValuesToList().stream().filter(a -> a.getKind() == AlertKind.RENEWED_NOT_DEPLOYED).toList();
+            assertThat(fired).extracting(a -> a.getStatus() + "@" + a.getFiredAt()).containsExactly("FIRING@" + day(12));
         }
     }
 
