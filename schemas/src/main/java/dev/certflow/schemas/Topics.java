@@ -71,9 +71,9 @@ public final class Topics {
      */
     public static final TopicSpec ALERT_SILENCES = new TopicSpec("alert-silences", 3, TopicSpec.Cleanup.COMPACT, null,
             "silence id", Silence.class, "streams (query API)", "sink, streams");
-    /** Acknowledgements of incidents, written by the query API (keyed by incident id); the sink applies them. */
+    /** Acknowledgements of incidents, written by the query API (keyed by incident id); the sink applies them, streams keeps a global store of them (GET /v1/alerts marks acknowledged alerts). */
     public static final TopicSpec ALERT_ACKNOWLEDGEMENTS = new TopicSpec("alert-acknowledgements", 3, TopicSpec.Cleanup.COMPACT, null,
-            "incident id", Acknowledgement.class, "streams (query API)", "sink");
+            "incident id", Acknowledgement.class, "streams (query API)", "sink, streams");
     public static final TopicSpec ALERT_DELIVERIES_DLQ = new TopicSpec("alert-deliveries-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),
             "alert id", Alert.class, "sink", "operators");
     public static final TopicSpec DLQ = new TopicSpec("certflow-dlq", 3, TopicSpec.Cleanup.DELETE, Duration.ofDays(30),

@@ -1,5 +1,6 @@
 package dev.certflow.streams;
 
+import dev.certflow.events.Acknowledgement;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateName;
@@ -32,6 +33,7 @@ import java.util.function.LongSupplier;
  * certificate-names ────────> name-index-processor ─────> certificate-name-matches (keyed by certificate key)
  * source-status ────────────> source-status-processor ──> certificate-alerts
  * alert-silences ───────────> alert-silences-processor ─> alert-silence-store (global, for GET /v1/silences)
+ * alert-acknowledgements ───> alert-acknowledgements-processor ─> alert-acknowledgement-store (global, for GET /v1/alerts)
  * </pre>
  *
  * The first three sources share stores, so they form one sub-topology and must be co-partitioned
@@ -116,13 +118,20 @@ public final class CertflowTopology {
         t.addSink(Names.NAMES_SINK, names.name(), str.serializer(), names.valueSerde().serializer(), task);
         t.addSink(Names.MATCHES_SINK, matches.name(), str.serializer(), matches.valueSerde().serializer(), np);
         t.addSink(Names.SOURCE_ALERTS_SINK, alerts.name(), str.serializer(), alerts.valueSerde().serializer(), Names.SOURCE_STATUS_PROCESSOR);
-        // silences: a global store (no changelog: the compacted topic is its own), so every instance lists every silence
-        Topics.Topic<String, Silence> silences = topics.alertSilences();
-        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SILENCE_STORE), str, avro(Silence.class, topics))
-                        .withLoggingDisabled().withCachingDisabled(),
-                Names.SILENCES_SOURCE, str.deserializer(), silences.valueSerde().deserializer(), silences.name(),
-                Names.SILENCE_PROCESSOR, SilenceStoreUpdater::new);
+        // silences and acknowledgements: global stores (no changelog: the compacted topic is its own), so every instance
+        // lists every silence and marks the same alerts acknowledged
+        global(t, topics.alertSilences(), Silence.class, topics, Names.SILENCE_STORE, Names.SILENCES_SOURCE, Names.SILENCE_PROCESSOR);
+        global(t, topics.alertAcknowledgements(), Acknowledgement.class, topics, Names.ACKNOWLEDGEMENT_STORE, Names.ACKNOWLEDGEMENTS_SOURCE,
+                Names.ACKNOWLEDGEMENT_PROCESSOR);
         return t;
+    }
+
+    private static <V extends org.apache.avro.specific.SpecificRecord> void global(Topology t, Topics.Topic<String, V> topic, Class<V> type,
+                                                                                   Topics topics, String store, String source, String processor) {
+        Serde<String> str = Serdes.String();
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), str, avro(type, topics))
+                        .withLoggingDisabled().withCachingDisabled(),
+                source, str.deserializer(), topic.valueSerde().deserializer(), topic.name(), processor, () -> new GlobalStoreUpdater<V>(store));
     }
 
     private static <V extends org.apache.avro.specific.SpecificRecord> Serde<V> avro(Class<V> type, Topics topics) {

@@ -64,7 +64,7 @@ final class CertificateLifecycle {
         this.rules = rules;
         this.policy = policy;
         this.time = new TimeIndex(ctx);
-        this.fleet = new FleetIndex(ctx);
+        this.fleet = new FleetIndex(ctx, owners);
         this.history = new CertificateHistory(ctx);
         this.alerts = new Alerts(ctx.getStateStore(Names.CERTIFICATE_ALERT_STORE), metrics, Names.CERTIFICATE_ALERTS_SINK, owners, (a, at) -> {
             history.alert(a, at);

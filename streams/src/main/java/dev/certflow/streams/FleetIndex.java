@@ -3,6 +3,7 @@ package dev.certflow.streams;
 import dev.certflow.events.AlertKind;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.RenewalStatus;
+import dev.certflow.runtime.owners.OwnerRules;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -29,15 +30,17 @@ import java.util.Set;
  *       derived from ({@link Entry}), so a change removes exactly the old ones;</li>
  *   <li>{@link Names#FLEET_INDEX_STORE}: ordered keys, no values: {@code 'S' state time key} (each
  *       state a certificate is in, expiry order), {@code 'T' tenant 0 time key}, {@code 'O' source 0
- *       time key}, {@code 'D' display-name 0 time key}, and for search {@code 'P' name 0 key} (names
- *       by prefix) and {@code 'R' reversed-labels 0 key} (names under a domain);</li>
+ *       time key}, {@code 'W' owner 0 time key}, {@code 'D' display-name 0 time key}, and for search
+ *       {@code 'P' name 0 key} (names by prefix) and {@code 'R' reversed-labels 0 key} (names under a domain);</li>
  *   <li>{@link Names#FLEET_COUNTS_STORE}: counters ({@code 'C' scope 0 state}: per state for the
- *       fleet, a tenant, a source), the expiry histogram ({@code 'H' dimension day value}: per UTC
- *       day of notAfter, for the fleet, per tenant, per source), firing alerts per kind ({@code 'A'
- *       kind}) and the time of the last change ({@code 'U'}).</li>
+ *       fleet, a tenant, a source, an owner), the expiry histogram ({@code 'H' dimension day value}:
+ *       per UTC day of notAfter, for the fleet, per tenant, per source, per owner), firing alerts per
+ *       kind ({@code 'A' kind}) and the time of the last change ({@code 'U'}).</li>
  * </ul>
  * Times are {@link TimeIndex} encodings; tenant and source are their percent-encoded parts of the
- * certificate key (never a 0 byte); a certificate without a usable expiry has time {@link Long#MAX_VALUE}.
+ * certificate key (never a 0 byte); the owner is the owners rules' answer at the certificate's last
+ * evaluation, {@link #UNOWNED} for none (team names start with a letter or digit, so never "-");
+ * a certificate without a usable expiry has time {@link Long#MAX_VALUE}.
  */
 final class FleetIndex {
     /** The states the overview counts; a certificate is in one or more. Codes are stored: never reorder. */
@@ -70,6 +73,7 @@ final class FleetIndex {
     static final byte STATE = 'S';
     static final byte TENANT = 'T';
     static final byte SOURCE = 'O';
+    static final byte OWNER = 'W';
     static final byte DISPLAY = 'D';
     static final byte NAME = 'P';
     static final byte DOMAIN = 'R';
@@ -80,6 +84,9 @@ final class FleetIndex {
     static final byte SCOPE_FLEET = '*';
     static final byte SCOPE_TENANT = 't';
     static final byte SCOPE_SOURCE = 's';
+    static final byte SCOPE_OWNER = 'w';
+    /** The owner part of the unowned (no rule matched), as {@code owner=-} asks for them. */
+    static final String UNOWNED = "-";
 
     /**
      * What a certificate's entries were derived from.
@@ -89,18 +96,26 @@ final class FleetIndex {
      * @param renewal the renewal state at the last evaluation
      * @param display the lower-cased display name (sort order)
      * @param names   its names for search (normalised)
+     * @param owner   its owner under the owners rules, null when unowned
      */
-    record Entry(int states, Long notAfter, String renewal, String display, List<String> names) {
+    record Entry(int states, Long notAfter, String renewal, String display, List<String> names, String owner) {
         boolean in(State s) {
             return (states & (1 << s.ordinal())) != 0;
+        }
+
+        /** The owner as the index keys hold it. */
+        String ownerPart() {
+            return owner == null ? UNOWNED : owner;
         }
     }
 
     private final KeyValueStore<String, Entry> summary;
     private final KeyValueStore<Bytes, byte[]> index;
     private final KeyValueStore<Bytes, Long> counts;
+    private final OwnerRules owners;
 
-    FleetIndex(ProcessorContext<?, ?> ctx) {
+    FleetIndex(ProcessorContext<?, ?> ctx, OwnerRules owners) {
+        this.owners = owners;
         summary = ctx.getStateStore(Names.FLEET_SUMMARY_STORE);
         index = ctx.getStateStore(Names.FLEET_INDEX_STORE);
         counts = ctx.getStateStore(Names.FLEET_COUNTS_STORE);
@@ -146,7 +161,7 @@ final class FleetIndex {
             List<String> names = new ArrayList<>(DomainNames.of(c));
             String display = Alerts.displayName(c, c.getKey()).toLowerCase(Locale.ROOT).replace('\0', ' ');
             next = new Entry(states(known, bucket, renewal, failing), known ? c.getNotAfter().toEpochMilli() : null,
-                    renewal == null ? RenewalStatus.UNKNOWN.name() : renewal.name(), display, names);
+                    renewal == null ? RenewalStatus.UNKNOWN.name() : renewal.name(), display, names, Owners.of(owners, c.getKey(), c));
         }
         replace(key, summary.get(key), next, now);
     }
@@ -160,7 +175,7 @@ final class FleetIndex {
         int s = e.states() & ~bit(State.FAILING) & ~bit(State.HEALTHY);
         RenewalStatus r = RenewalStatus.valueOf(e.renewal());
         String bucket = (s & bit(State.EXPIRED)) != 0 ? ExpiryRules.EXPIRED : (s & bit(State.FLOOR)) != 0 ? "floor" : null;
-        Entry next = new Entry(states(e.notAfter() != null, bucket, r, failing), e.notAfter(), e.renewal(), e.display(), e.names());
+        Entry next = new Entry(states(e.notAfter() != null, bucket, r, failing), e.notAfter(), e.renewal(), e.display(), e.names(), e.owner());
         replace(key, e, next, now);
     }
 
@@ -228,6 +243,7 @@ final class FleetIndex {
         }
         out.add(Bytes.wrap(concat(new byte[]{TENANT}, utf8(parts[2]), new byte[]{0}, tk)));
         out.add(Bytes.wrap(concat(new byte[]{SOURCE}, utf8(parts[1]), new byte[]{0}, tk)));
+        out.add(Bytes.wrap(concat(new byte[]{OWNER}, utf8(e.ownerPart()), new byte[]{0}, tk)));
         out.add(Bytes.wrap(concat(new byte[]{DISPLAY}, utf8(e.display()), new byte[]{0}, tk)));
         if (!e.display().isEmpty() && !e.names().contains(e.display())) {
             out.add(Bytes.wrap(concat(new byte[]{NAME}, utf8(e.display()), new byte[]{0}, utf8(key))));
@@ -242,7 +258,8 @@ final class FleetIndex {
     static List<Bytes> counterKeys(String key, Entry e) {
         String[] parts = key.split("/", -1);
         List<Bytes> out = new ArrayList<>();
-        byte[][] scopes = {{SCOPE_FLEET}, concat(new byte[]{SCOPE_TENANT}, utf8(parts[2])), concat(new byte[]{SCOPE_SOURCE}, utf8(parts[1]))};
+        byte[][] scopes = {{SCOPE_FLEET}, concat(new byte[]{SCOPE_TENANT}, utf8(parts[2])), concat(new byte[]{SCOPE_SOURCE}, utf8(parts[1])),
+                concat(new byte[]{SCOPE_OWNER}, utf8(e.ownerPart()))};
         for (byte[] scope : scopes) {
             out.add(counter(scope, ALL));
             for (State s : State.values()) {
@@ -256,6 +273,7 @@ final class FleetIndex {
             out.add(histogram(SCOPE_FLEET, day, ""));
             out.add(histogram(SCOPE_TENANT, day, parts[2]));
             out.add(histogram(SCOPE_SOURCE, day, parts[1]));
+            out.add(histogram(SCOPE_OWNER, day, e.ownerPart()));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.certflow.streams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.certflow.events.Acknowledgement;
 import dev.certflow.events.Alert;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.FailedRenewal;
@@ -92,19 +93,25 @@ final class FleetQueries {
 
     // ---------------------------------------------------------------- summary
 
-    /** Counts per state (for the fleet, or one tenant or source), firing alerts per kind, tenants and sources with their sizes. */
-    ObjectNode summary(String tenant, String source, boolean local) {
-        ObjectNode out = localSummary(tenant, source);
+    /**
+     * Counts per state (for the fleet, or one tenant, source or owner; {@code owner=-}: the unowned),
+     * firing alerts per kind, tenants, sources and owners with their sizes; the fleet's counts also
+     * have {@code unowned}.
+     */
+    ObjectNode summary(String tenant, String source, String owner, boolean local) {
+        ObjectNode out = localSummary(tenant, source, owner);
         if (!local) {
-            for (JsonNode peer : q.peerAnswers(Names.FLEET_COUNTS_STORE, "/v1/summary?" + params("tenant", tenant, "source", source))) {
+            for (JsonNode peer : q.peerAnswers(Names.FLEET_COUNTS_STORE, "/v1/summary?" + params("tenant", tenant, "source", source, "owner", owner))) {
                 mergeSums(out.with("counts"), peer.path("counts"));
                 mergeSums(out.with("alerts"), peer.path("alerts"));
-                mergeNamed(out.withArray("tenants"), peer.path("tenants"));
-                mergeNamed(out.withArray("sources"), peer.path("sources"));
+                for (String list : NAMED) {
+                    mergeNamed(out.withArray(list), peer.path(list));
+                }
                 out.put("updatedAt", later(out.path("updatedAt"), peer.path("updatedAt")));
             }
-            out.set("tenants", sortedByName(out.withArray("tenants")));
-            out.set("sources", sortedByName(out.withArray("sources")));
+            for (String list : NAMED) {
+                out.set(list, sortedByName(out.withArray(list)));
+            }
             // SOURCE_DOWN lives in the source-status tasks: counted from their stores
             ArrayNode sources = sources(false);
             long down = 0;
@@ -121,10 +128,13 @@ final class FleetQueries {
         return out;
     }
 
-    private ObjectNode localSummary(String tenant, String source) {
+    private static final List<String> NAMED = List.of("tenants", "sources", "owners");
+
+    private ObjectNode localSummary(String tenant, String source, String owner) {
         Counts counts = new Counts(q.partitions(Names.FLEET_COUNTS_STORE));
         byte[] scope = tenant != null ? FleetIndex.concat(new byte[]{FleetIndex.SCOPE_TENANT}, FleetIndex.utf8(encTenant(tenant)))
                 : source != null ? FleetIndex.concat(new byte[]{FleetIndex.SCOPE_SOURCE}, FleetIndex.utf8(encPart(source)))
+                : owner != null ? ownerScope(owner)
                 : new byte[]{FleetIndex.SCOPE_FLEET};
         ObjectNode out = AvroJson.MAPPER.createObjectNode();
         ObjectNode c = out.putObject("counts");
@@ -132,19 +142,34 @@ final class FleetQueries {
         for (FleetIndex.State s : FleetIndex.State.values()) {
             c.put(s.label, value(counts, FleetIndex.counter(scope, s.code())));
         }
+        if (tenant == null && source == null && owner == null) {
+            c.put("unowned", value(counts, FleetIndex.counter(ownerScope(FleetIndex.UNOWNED), FleetIndex.ALL)));
+        }
         ObjectNode alerts = out.putObject("alerts");
         for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.ALERTS})) {
             byte[] k = e.key.get();
             alerts.put(new String(k, 1, k.length - 1, StandardCharsets.UTF_8), e.value);
         }
-        out.set("tenants", named(counts, FleetIndex.SCOPE_TENANT, true));
-        out.set("sources", named(counts, FleetIndex.SCOPE_SOURCE, false));
+        out.set("tenants", named(counts, FleetIndex.SCOPE_TENANT));
+        out.set("sources", named(counts, FleetIndex.SCOPE_SOURCE));
+        out.set("owners", named(counts, FleetIndex.SCOPE_OWNER));
         Long updated = counts.max(Bytes.wrap(new byte[]{FleetIndex.UPDATED}));
         out.put("updatedAt", updated == null ? null : Instant.ofEpochMilli(updated).toString());
         return out;
     }
 
-    private static ArrayNode named(Counts counts, byte scope, boolean tenants) {
+    /** The counter scope of one owner ({@code -}: the unowned). */
+    private static byte[] ownerScope(String owner) {
+        return FleetIndex.concat(new byte[]{FleetIndex.SCOPE_OWNER}, FleetIndex.utf8(owner));
+    }
+
+    /** A scope's part of a key as the API names it: tenants and sources decoded, owners as they are ("-": unowned). */
+    private static String partName(byte scope, String part) {
+        return scope == FleetIndex.SCOPE_TENANT ? decTenant(part) : scope == FleetIndex.SCOPE_SOURCE ? decPart(part) : part;
+    }
+
+    /** Every tenant, source or owner with its number of certificates; the owners' list leaves out the unowned (counts.unowned). */
+    private static ArrayNode named(Counts counts, byte scope) {
         ArrayNode out = AvroJson.MAPPER.createArrayNode();
         for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.COUNT, scope})) {
             byte[] k = e.key.get();
@@ -152,8 +177,11 @@ final class FleetQueries {
                 continue;
             }
             String part = new String(k, 2, k.length - 4, StandardCharsets.UTF_8);
+            if (scope == FleetIndex.SCOPE_OWNER && part.equals(FleetIndex.UNOWNED)) {
+                continue;
+            }
             ObjectNode n = out.addObject();
-            n.put("name", tenants ? decTenant(part) : decPart(part));
+            n.put("name", partName(scope, part));
             n.put("count", e.value);
         }
         return out;
@@ -163,7 +191,7 @@ final class FleetQueries {
 
     /**
      * Certificates by expiry day, in bins of {@code binDays} UTC days from today for {@code days} days,
-     * stacked by tenant or source (or not: {@code by=fleet}); with the counts before, after and
+     * stacked by tenant, source or owner (or not: {@code by=fleet}); with the counts before, after and
      * without an expiry, so the bins plus those equal the fleet.
      */
     ObjectNode timeline(int days, int binDays, String by, boolean local) {
@@ -235,7 +263,8 @@ final class FleetQueries {
         out.put("after", after);
         out.put("unknown", value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.State.UNKNOWN.code())));
         out.put("total", value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL)));
-        byte dim = "tenant".equals(by) ? FleetIndex.SCOPE_TENANT : "source".equals(by) ? FleetIndex.SCOPE_SOURCE : FleetIndex.SCOPE_FLEET;
+        byte dim = "tenant".equals(by) ? FleetIndex.SCOPE_TENANT : "source".equals(by) ? FleetIndex.SCOPE_SOURCE
+                : "owner".equals(by) ? FleetIndex.SCOPE_OWNER : FleetIndex.SCOPE_FLEET;
         ObjectNode days = out.putObject("days");
         Bytes lo = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(from)));
         Bytes hi = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(to)));
@@ -243,7 +272,7 @@ final class FleetQueries {
             byte[] k = e.key.get();
             int day = FleetIndex.day(k);
             String part = new String(k, 6, k.length - 6, StandardCharsets.UTF_8);
-            String name = dim == FleetIndex.SCOPE_TENANT ? decTenant(part) : dim == FleetIndex.SCOPE_SOURCE ? decPart(part) : "all";
+            String name = dim == FleetIndex.SCOPE_FLEET ? "all" : partName(dim, part);
             days.with(Integer.toString(day)).put(name, e.value);
         }
         return out;
@@ -251,12 +280,12 @@ final class FleetQueries {
 
     // ---------------------------------------------------------------- certificates (paged)
 
-    /** A page request of {@code /v1/certificates}. Tenant and source as given (decoded); "-" is no tenant. */
-    record Page(FleetIndex.State state, RenewalStatus renewal, String tenant, String source, String kind, String search,
+    /** A page request of {@code /v1/certificates}. Tenant and source as given (decoded); "-" is no tenant, owner "-" the unowned. */
+    record Page(FleetIndex.State state, RenewalStatus renewal, String tenant, String source, String owner, String kind, String search,
                 Long expiresFrom, Long expiresBefore, String sort, boolean desc, byte[] after, int size) {
         String query() {
             return params("state", state == null ? null : state.label, "renewal", renewal == null ? null : renewal.name(),
-                    "tenant", tenant, "source", source, "kind", kind, "q", search,
+                    "tenant", tenant, "source", source, "owner", owner, "kind", kind, "q", search,
                     "expiresFrom", expiresFrom == null ? null : Instant.ofEpochMilli(expiresFrom).toString(),
                     "expiresBefore", expiresBefore == null ? null : Instant.ofEpochMilli(expiresBefore).toString(),
                     "sort", sort, "order", desc ? "desc" : "asc", "after", after == null ? null : B64.encodeToString(after),
@@ -375,6 +404,9 @@ final class FleetQueries {
             drivers.add(new Driver(FleetIndex.SOURCE, encPart(p.source()), value(counts,
                     FleetIndex.counter(FleetIndex.concat(new byte[]{FleetIndex.SCOPE_SOURCE}, FleetIndex.utf8(encPart(p.source()))), FleetIndex.ALL))));
         }
+        if (p.owner() != null) {
+            drivers.add(new Driver(FleetIndex.OWNER, p.owner(), value(counts, FleetIndex.counter(ownerScope(p.owner()), FleetIndex.ALL))));
+        }
         Driver smallest = drivers.stream().min(Comparator.comparingLong(Driver::count)).orElse(null);
         boolean oneFilter = drivers.size() == 1 && p.kind() == null && p.expiresFrom() == null && p.expiresBefore() == null
                 && (p.renewal() == null || renewalState != null);
@@ -382,7 +414,8 @@ final class FleetQueries {
                 ? (Long) value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL))
                 : oneFilter ? (Long) smallest.count() : null;
         boolean alignedWithSort = smallest != null && (p.sort().equals("expiry") || (p.sort().equals("tenant") && smallest.family() == FleetIndex.TENANT)
-                || (p.sort().equals("source") && smallest.family() == FleetIndex.SOURCE));
+                || (p.sort().equals("source") && smallest.family() == FleetIndex.SOURCE)
+                || (p.sort().equals("owner") && smallest.family() == FleetIndex.OWNER));
         if (smallest != null && !alignedWithSort && smallest.count() <= MATERIALISE) {
             List<Row> candidates = new ArrayList<>();
             scan(index, smallest.prefix(), null, null, false, Integer.MAX_VALUE, (k, sortKey) -> {
@@ -398,7 +431,8 @@ final class FleetQueries {
             }
             prefix = smallest.prefix();
         } else {
-            byte family = p.sort().equals("tenant") ? FleetIndex.TENANT : p.sort().equals("source") ? FleetIndex.SOURCE : FleetIndex.DISPLAY;
+            byte family = p.sort().equals("tenant") ? FleetIndex.TENANT : p.sort().equals("source") ? FleetIndex.SOURCE
+                    : p.sort().equals("owner") ? FleetIndex.OWNER : FleetIndex.DISPLAY;
             prefix = new byte[]{family};
             if (alignedWithSort) {
                 // the filter's own part of the family, sort keys still after the family byte
@@ -445,11 +479,12 @@ final class FleetQueries {
                     || (p.expiresFrom() != null && time < p.expiresFrom()) || (p.expiresBefore() != null && time >= p.expiresBefore()))) {
                 return false;
             }
-            if (p.state() == null && p.renewal() == null) {
+            if (p.state() == null && p.renewal() == null && p.owner() == null) {
                 return true;
             }
             FleetIndex.Entry e = known != null ? known : summary.get(key);
-            return e != null && (p.state() == null || e.in(p.state())) && (p.renewal() == null || p.renewal().name().equals(e.renewal()));
+            return e != null && (p.state() == null || e.in(p.state())) && (p.renewal() == null || p.renewal().name().equals(e.renewal()))
+                    && (p.owner() == null || p.owner().equals(e.ownerPart()));
         }
     }
 
@@ -637,6 +672,7 @@ final class FleetQueries {
         return switch (sort) {
             case "tenant" -> FleetIndex.concat(FleetIndex.utf8(parts[2]), new byte[]{0}, tk);
             case "source" -> FleetIndex.concat(FleetIndex.utf8(parts[1]), new byte[]{0}, tk);
+            case "owner" -> FleetIndex.concat(FleetIndex.utf8(e.ownerPart()), new byte[]{0}, tk);
             case "name" -> FleetIndex.concat(FleetIndex.utf8(e.display()), new byte[]{0}, tk);
             default -> tk;
         };
@@ -708,6 +744,7 @@ final class FleetQueries {
                 o.putNull("daysLeft");
             }
         }
+        o.put("owner", e == null ? null : e.owner());
         o.put("renewalStatus", e == null ? null : e.renewal());
         dev.certflow.events.ExpiringCertificate x = st.expiring().get(r.key());
         o.put("bucket", x == null ? null : x.getBucket());
@@ -782,14 +819,16 @@ final class FleetQueries {
     /**
      * Firing alerts: SOURCE_DOWN first, then certificate alerts in the order of their slots (kind
      * group, certificate key), one page at a time after {@code after}; {@code kind} narrows to one kind,
-     * {@code owner} to one owner ({@code -}: the unowned).
+     * {@code owner} to one owner ({@code -}: the unowned). An alert whose incident is acknowledged
+     * carries who and when, from the global acknowledgement store every instance keeps alike.
      */
     ObjectNode alerts(String kind, String owner, String after, int size, boolean local) {
         java.util.function.Predicate<Alert> wanted = a -> (kind == null || kind.equals(a.getKind().name()))
                 && (owner == null || ("-".equals(owner) ? a.getOwner() == null : owner.equals(a.getOwner())));
+        ReadOnlyKeyValueStore<String, Acknowledgement> acks = q.store(Names.ACKNOWLEDGEMENT_STORE);
         List<JsonNode> answers = new ArrayList<>();
         for (ReadOnlyKeyValueStore<String, Alert> active : q.<String, Alert>partitions(Names.CERTIFICATE_ALERT_STORE)) {
-            answers.add(alertsIn(active, wanted, after, size));
+            answers.add(alertsIn(active, acks, wanted, after, size));
         }
         List<ObjectNode> items = new ArrayList<>();
         if (after == null) {
@@ -797,7 +836,7 @@ final class FleetQueries {
                 while (it.hasNext()) {
                     KeyValue<String, Alert> e = it.next();
                     if (wanted.test(e.value)) {
-                        items.add(alert("!" + e.key, e.value)); // '!' sorts before every certificate alert's slot
+                        items.add(alert("!" + e.key, e.value, acks)); // '!' sorts before every certificate alert's slot
                     }
                 }
             }
@@ -839,8 +878,8 @@ final class FleetQueries {
     }
 
     /** One partition's firing certificate alerts after {@code after}, in slot order. */
-    private static ObjectNode alertsIn(ReadOnlyKeyValueStore<String, Alert> active, java.util.function.Predicate<Alert> wanted, String after,
-                                       int size) {
+    private static ObjectNode alertsIn(ReadOnlyKeyValueStore<String, Alert> active, ReadOnlyKeyValueStore<String, Acknowledgement> acks,
+                                       java.util.function.Predicate<Alert> wanted, String after, int size) {
         List<ObjectNode> items = new ArrayList<>();
         boolean more = false;
         int examined = 0;
@@ -862,7 +901,7 @@ final class FleetQueries {
                     more = true;
                     break;
                 }
-                items.add(alert(e.key, e.value));
+                items.add(alert(e.key, e.value, acks));
             }
         }
         ObjectNode out = AvroJson.MAPPER.createObjectNode();
@@ -874,7 +913,12 @@ final class FleetQueries {
         return out;
     }
 
-    private static ObjectNode alert(String slot, Alert a) {
+    /** An alert's incident: its own when it is not a step of a larger one (as the acknowledgement is keyed). */
+    static String incidentOf(Alert a) {
+        return a.getIncidentId() != null ? a.getIncidentId() : Alerts.ownIncident(a.getAlertId());
+    }
+
+    private static ObjectNode alert(String slot, Alert a, ReadOnlyKeyValueStore<String, Acknowledgement> acks) {
         ObjectNode o = AvroJson.MAPPER.createObjectNode();
         o.put("slot", slot);
         o.put("alertId", a.getAlertId());
@@ -892,6 +936,10 @@ final class FleetQueries {
         o.put("incidentId", a.getIncidentId());
         o.put("incidentStep", a.getIncidentStep());
         o.put("escalatedFrom", a.getEscalatedFrom());
+        Acknowledgement ack = acks.get(incidentOf(a));
+        o.put("acknowledgedBy", ack == null ? null : ack.getAcknowledgedBy());
+        o.put("acknowledgedAt", ack == null ? null : ack.getAcknowledgedAt().toString());
+        o.put("acknowledgementComment", ack == null ? null : ack.getComment());
         return o;
     }
 

@@ -8,6 +8,7 @@ public final class Names {
     public static final String NAMES_SOURCE = "certificate-names-source";
     public static final String MATCHES_SOURCE = "certificate-name-matches-source";
     public static final String SILENCES_SOURCE = "alert-silences-source";
+    public static final String ACKNOWLEDGEMENTS_SOURCE = "alert-acknowledgements-source";
 
     public static final String CERTIFICATE_PROCESSOR = "certificate-processor";
     public static final String RENEWAL_PROCESSOR = "renewal-processor";
@@ -15,6 +16,7 @@ public final class Names {
     public static final String NAME_INDEX_PROCESSOR = "name-index-processor";
     public static final String MATCH_PROCESSOR = "name-match-processor";
     public static final String SILENCE_PROCESSOR = "alert-silences-processor";
+    public static final String ACKNOWLEDGEMENT_PROCESSOR = "alert-acknowledgements-processor";
 
     public static final String EXPIRING_SINK = "certificates-expiring-sink";
     public static final String FAILED_SINK = "renewals-failed-sink";
@@ -69,6 +71,8 @@ public final class Names {
     public static final String SOURCE_POLL_STORE = "source-poll-store";
     /** Global: every silence (topic alert-silences) on every instance, so each answers GET /v1/silences alike. */
     public static final String SILENCE_STORE = "alert-silence-store";
+    /** Global: every acknowledgement (topic alert-acknowledgements) by incident id, so every instance marks the same alerts acknowledged. */
+    public static final String ACKNOWLEDGEMENT_STORE = "alert-acknowledgement-store";
 
     private Names() {
     }

@@ -63,11 +63,11 @@ final class QueryApi implements HttpHandler {
             if (path.equals("/v1/info")) {
                 json(ex, fleet.info());
             } else if (path.equals("/v1/summary")) {
-                json(ex, fleet.summary(blankToNull(q.get("tenant")), blankToNull(q.get("source")), local));
+                json(ex, fleet.summary(blankToNull(q.get("tenant")), blankToNull(q.get("source")), owner(q), local));
             } else if (path.equals("/v1/timeline")) {
                 String by = q.getOrDefault("by", "tenant");
-                if (!java.util.List.of("tenant", "source", "fleet").contains(by)) {
-                    error(ex, 400, "parameter 'by' must be tenant, source or fleet" + ownerNote(by) + ", got '" + by + "'");
+                if (!java.util.List.of("tenant", "source", "owner", "fleet").contains(by)) {
+                    error(ex, 400, "parameter 'by' must be tenant, source, owner or fleet, got '" + by + "'");
                     return;
                 }
                 json(ex, fleet.timeline(intParam(q, "days", 90, 1, 3650), intParam(q, "bin", 7, 1, 366), by, local));
@@ -83,7 +83,7 @@ final class QueryApi implements HttpHandler {
                                 + ", got '" + kind + "'");
                     }
                 }
-                json(ex, fleet.alerts(kind, blankToNull(q.get("owner")), blankToNull(q.get("after")), intParam(q, "size", 100, 1, FleetQueries.MAX_PAGE), local));
+                json(ex, fleet.alerts(kind, owner(q), blankToNull(q.get("after")), intParam(q, "size", 100, 1, FleetQueries.MAX_PAGE), local));
             } else if (path.equals("/v1/sources")) {
                 list(ex, fleet.sources(local));
             } else if (path.equals("/v1/certificates/expiring-soon")) {
@@ -165,8 +165,18 @@ final class QueryApi implements HttpHandler {
         }
     }
 
-    private static String ownerNote(String value) {
-        return "owner".equals(value) ? " (owners are not configured in this version)" : "";
+    /** {@code owner}: a team name as the owners rules give it, or {@code -} for the unowned; null when not given. */
+    static String owner(Map<String, String> q) {
+        String o = blankToNull(q.get("owner"));
+        if (o == null) {
+            return null;
+        }
+        o = o.trim();
+        if (!o.equals(FleetIndex.UNOWNED) && !o.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new BadRequest("parameter 'owner' must be a team name (letters, digits, '.', '_', '-') or '-' for the unowned, got '"
+                    + Alerts.abbreviate(o, 80) + "'");
+        }
+        return o;
     }
 
     private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
@@ -227,12 +237,10 @@ final class QueryApi implements HttpHandler {
                 throw new BadRequest("parameter 'kind' must be one of leegality, smoxy, yeastar, got '" + kind + "'");
             }
         }
-        if (blankToNull(q.get("owner")) != null) {
-            throw new BadRequest("parameter 'owner' needs owners, which are not configured in this version");
-        }
+        String owner = owner(q);
         String sort = q.getOrDefault("sort", "expiry");
-        if (!java.util.List.of("expiry", "name", "tenant", "source").contains(sort)) {
-            throw new BadRequest("parameter 'sort' must be expiry, name, tenant or source" + ownerNote(sort) + ", got '" + sort + "'");
+        if (!java.util.List.of("expiry", "name", "tenant", "source", "owner").contains(sort)) {
+            throw new BadRequest("parameter 'sort' must be expiry, name, tenant, source or owner, got '" + sort + "'");
         }
         String order = q.getOrDefault("order", "asc");
         if (!order.equals("asc") && !order.equals("desc")) {
@@ -248,7 +256,7 @@ final class QueryApi implements HttpHandler {
         if (search != null && search.length() > 253) {
             throw new BadRequest("parameter 'q' is longer than a DNS name can be (253 characters)");
         }
-        return new FleetQueries.Page(state, renewal, blankToNull(q.get("tenant")), blankToNull(q.get("source")), kind,
+        return new FleetQueries.Page(state, renewal, blankToNull(q.get("tenant")), blankToNull(q.get("source")), owner, kind,
                 search == null ? null : search.trim(), instantParam(q, "expiresFrom"), instantParam(q, "expiresBefore"), sort,
                 order.equals("desc"), after, intParam(q, "size", 50, 1, FleetQueries.MAX_PAGE));
     }

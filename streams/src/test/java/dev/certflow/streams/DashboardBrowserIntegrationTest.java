@@ -59,6 +59,8 @@ class DashboardBrowserIntegrationTest {
     /** Days left of certificate i (i % 6); half a day away from every boundary so nothing moves while the test runs. */
     private static final double[] DAYS = {3.5, 15.5, 45.5, 120.5, 300.5, -2.5};
     private static Chromium browser;
+    /** The write token of both instances; the page asks for it (window.prompt) and must keep it to itself. */
+    private static final String WRITE = "dashboard-write-" + java.util.UUID.randomUUID();
 
     @AutoClose
     private final Closeables closeables = new Closeables();
@@ -98,6 +100,14 @@ class DashboardBrowserIntegrationTest {
         return browser.driver().findElement(By.cssSelector(css)).getText();
     }
 
+    /** Clicks what the selector finds, again if the page re-rendered it meanwhile. */
+    private static void click(String css) {
+        waiting().until(x -> {
+            x.findElement(By.cssSelector(css)).click();
+            return true;
+        });
+    }
+
     private static long number(String css) {
         return Long.parseLong(text(css).replaceAll("[^0-9]", ""));
     }
@@ -109,7 +119,8 @@ class DashboardBrowserIntegrationTest {
     }
 
     private Instance instance(KafkaSettings kafka, String appId, Path stateDir) throws Exception {
-        StreamsSettings s = TwoInstancesQueryIntegrationTest.settings(appId, stateDir);
+        StreamsSettings s = TwoInstancesQueryIntegrationTest.settings(appId, stateDir).withOwners(FleetIndexTest.owners());
+        s.api.writeToken = dev.certflow.runtime.config.Secret.of(WRITE);
         OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
         closeables.add(() -> {
             try {
@@ -136,6 +147,11 @@ class DashboardBrowserIntegrationTest {
 
     @Test
     void whatAPersonSeesIsWhatTheQueryApiAnswersFromEitherInstance(@TempDir Path dir) throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        closeables.add(() -> root.detachAppender(logs));
         KafkaSettings kafka = TestKafka.freshSettings("dash");
         kafka.partitions = 4; // two tasks per instance: answers merge partitions as well as instances
         new TopicManager(kafka).ensure(Topics.ALL);
@@ -189,7 +205,8 @@ class DashboardBrowserIntegrationTest {
         assertThat(number("[data-count=expiry-unknown]")).isEqualTo(1);  // the last one
         assertThat(number("[data-count=alerts]")).isEqualTo(summary.path("firingAlerts").asLong()).isPositive();
         assertThat(text("#status")).contains("Answered by " + a.url().replace("http://", "").replace("127.0.0.1", "localhost"));
-        assertThat(d.findElements(By.cssSelector("[data-feature=owners]"))).allSatisfy(e -> assertThat(e.isDisplayed()).isFalse());
+        // owners (payments: tenant acme; platform: names under bank.example.com; shop's are unowned)
+        assertThat(number("[data-count=unowned]")).isEqualTo(summary.path("counts").path("unowned").asLong()).isEqualTo(20);
         assertContrast();
         browser.screenshot("overview");
 
@@ -229,6 +246,27 @@ class DashboardBrowserIntegrationTest {
             d.findElements(By.cssSelector("#cert-table tbody tr[data-key] button.name")).forEach(e -> names.add(e.getText().toLowerCase()));
             return names.size() == bank && names.equals(names.stream().sorted(java.util.Comparator.reverseOrder()).toList());
         });
+
+        // a filter by owner narrows the table to exactly what the query API counts for that owner
+        d.get(a.url() + "/#certificates");
+        waiting().until(x -> d.findElements(By.cssSelector("#f-owner option[value=payments]")).size() == 1);
+        assertThat(d.findElement(By.cssSelector("th[data-feature=owners]")).isDisplayed()).isTrue();
+        new org.openqa.selenium.support.ui.Select(d.findElement(By.id("f-owner"))).selectByValue("payments");
+        long payments = json(b.url() + "/v1/certificates?owner=payments&size=500").path("count").asLong();
+        assertThat(payments).isEqualTo(20);
+        waiting().until(x -> d.findElements(By.cssSelector("#cert-table tbody tr[data-key]")).size() == payments
+                && text("#cert-count").contains("of " + payments));
+        assertThat(d.findElements(By.cssSelector("#cert-table tbody tr[data-key]")))
+                .allSatisfy(tr -> assertThat(tr.getAttribute("data-key")).contains("/acme/"))
+                .allSatisfy(tr -> assertThat(tr.getText()).contains("payments"));
+        browser.screenshot("owner-filter");
+        // the overview's unowned count opens the unowned
+        d.get(a.url() + "/");
+        waiting().until(x -> !d.findElements(By.cssSelector("a[data-state=unowned]")).isEmpty());
+        d.findElement(By.cssSelector("a[data-state=unowned]")).click();
+        long unowned = summary.path("counts").path("unowned").asLong();
+        waiting().until(x -> d.findElements(By.cssSelector("#cert-table tbody tr[data-key]")).size() == unowned);
+        assertThat(d.findElements(By.cssSelector("#cert-table tbody tr[data-key]"))).allSatisfy(tr -> assertThat(tr.getText()).contains("unowned"));
 
         // paging: 60 certificates, 50 a page
         d.get(a.url() + "/#certificates");
@@ -290,6 +328,52 @@ class DashboardBrowserIntegrationTest {
         JsonNode alerts = json(b.url() + "/v1/alerts?size=500");
         waiting().until(x -> d.findElements(By.cssSelector("#alert-table tbody tr")).size() == Math.min(100, alerts.path("items").size()));
         assertThat(text("#alert-table")).contains("SOURCE_DOWN").contains("EXPIRED");
+
+        // acknowledge from the page: it asks for the token, then a name; the row and the API (of the other instance) show it
+        String acked = waiting().until(x -> d.findElement(By.cssSelector("#alert-table tr[data-alert] button[data-action=ack]"))
+                .findElement(By.xpath("ancestor::tr")).getAttribute("data-alert"));
+        click("#alert-table tr[data-alert='" + acked + "'] button[data-action=ack]");
+        org.openqa.selenium.Alert prompt = waiting().until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+        assertThat(prompt.getText()).contains("write token");
+        prompt.sendKeys(WRITE);
+        prompt.accept();
+        org.openqa.selenium.Alert name = waiting().until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+        name.sendKeys("alice");
+        name.accept();
+        waiting().until(x -> text("#alert-table tr[data-alert='" + acked + "']").contains("acknowledged by alice"));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode mine = null;
+            for (JsonNode item : json(b.url() + "/v1/alerts?size=500").path("items")) {
+                mine = item.path("alertId").asText().equals(acked) ? item : mine;
+            }
+            assertThat(mine).isNotNull();
+            assertThat(mine.path("acknowledgedBy").asText()).isEqualTo("alice");
+        });
+        browser.screenshot("alerts-acknowledged");
+        // silence another certificate alert from the page: the token is still in the page's memory, no second prompt
+        String silenced = waiting().until(x -> d.findElements(By.cssSelector("#alert-table tr[data-alert]")).stream()
+                .filter(tr -> !tr.getText().contains("SOURCE_DOWN") && !acked.equals(tr.getAttribute("data-alert")))
+                .map(tr -> tr.getAttribute("data-alert")).findFirst().orElse(null));
+        String silencedKey = null;
+        for (JsonNode item : json(a.url() + "/v1/alerts?size=500").path("items")) {
+            silencedKey = item.path("alertId").asText().equals(silenced) ? item.path("certificateKey").asText() : silencedKey;
+        }
+        assertThat(silencedKey).isNotNull();
+        click("#alert-table tr[data-alert='" + silenced + "'] button[data-action=silence]");
+        String key = silencedKey;
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode silences = json(b.url() + "/v1/silences").path("items");
+            assertThat(silences.size()).isEqualTo(1);
+            assertThat(silences.get(0).path("matchers").get(0).path("name").asText()).isEqualTo("certificate_key");
+            assertThat(silences.get(0).path("matchers").get(0).path("value").asText()).isEqualTo(key);
+            assertThat(silences.get(0).path("createdBy").asText()).isEqualTo("alice");
+            assertThat(silences.get(0).path("state").asText()).isEqualTo("active");
+        });
+        // the token: not in the URL, the page's storage or cookies, nor in any log line
+        assertThat(d.getCurrentUrl()).doesNotContain(WRITE);
+        assertThat((String) js("return JSON.stringify(Object.assign({}, localStorage)) + JSON.stringify(Object.assign({}, sessionStorage)) + document.cookie"))
+                .doesNotContain(WRITE);
+        assertThat(logs.list).isNotEmpty().allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(WRITE));
         d.get(a.url() + "/#sources");
         waiting().until(x -> d.findElements(By.cssSelector("#source-table tbody tr[data-source]")).size() == 2);
         assertThat(text("#source-table tr[data-source=pbx-bank]")).contains("FAILED").contains("SOURCE_DOWN").contains("timeout");

@@ -43,9 +43,27 @@ class FleetIndexTest {
     private static final FleetQueries.Info INFO = new FleetQueries.Info("test", List.of(7, 1), true, false, false, false);
 
     private Harness harness() {
-        Harness h = new Harness();
+        Harness h = new Harness(new StreamsSettings().withOwners(owners()));
         closeables.add(h);
         return h;
+    }
+
+    /** payments owns tenant acme (its PBX too), platform every name under bank.example.com; the rest is unowned. */
+    static dev.certflow.runtime.owners.OwnersConfig owners() {
+        dev.certflow.runtime.owners.OwnersConfig o = new dev.certflow.runtime.owners.OwnersConfig();
+        dev.certflow.runtime.owners.OwnersConfig.Team payments = new dev.certflow.runtime.owners.OwnersConfig.Team();
+        payments.name = "payments";
+        dev.certflow.runtime.owners.OwnersConfig.Team platform = new dev.certflow.runtime.owners.OwnersConfig.Team();
+        platform.name = "platform";
+        o.teams = List.of(payments, platform);
+        dev.certflow.runtime.owners.OwnersConfig.Rule byTenant = new dev.certflow.runtime.owners.OwnersConfig.Rule();
+        byTenant.owner = "payments";
+        byTenant.tenants = List.of("acme", "pbx-acme");
+        dev.certflow.runtime.owners.OwnersConfig.Rule byName = new dev.certflow.runtime.owners.OwnersConfig.Rule();
+        byName.owner = "platform";
+        byName.names = List.of("*.bank.example.com");
+        o.rules = List.of(byTenant, byName);
+        return o;
     }
 
     /** A random fleet over three kinds, four tenants, some without an expiry, some failing, some superseded. */
@@ -88,7 +106,11 @@ class FleetIndexTest {
         h.attempts.pipeInput(CertificateKeys.format(recovered), Fixtures.attempt(recovered, "ok7", AttemptStatus.SUCCEEDED, h.now(), null));
         for (int i = 0; i < 40; i++) {
             Certificate c = certs.get(i * 3);
-            if (i % 2 == 0) {
+            if (i % 5 == 1) {
+                // a new name under bank.example.com: the certificate changes owner (unless acme's rule comes first)
+                Certificate moved = Certificate.newBuilder(c).setSans(List.of("moved" + i + ".bank.example.com")).build();
+                h.certificates.pipeInput(RenewalFixtures.k(moved), moved);
+            } else if (i % 2 == 0) {
                 h.certificates.pipeInput(RenewalFixtures.k(c), (Certificate) null); // removed at the source
             } else if (c.getNotAfter() != null) {
                 Certificate renewed = Certificate.newBuilder(c).setNotAfter(c.getNotAfter().plus(Duration.ofDays(90))).build();
@@ -106,7 +128,7 @@ class FleetIndexTest {
         List<Recount> all = recount(h, now);
 
         // counters: fleet and per tenant, every state
-        ObjectNode summary = fleet.summary(null, null, false);
+        ObjectNode summary = fleet.summary(null, null, null, false);
         assertThat(summary.path("counts").path("total").asLong()).isEqualTo(all.size());
         for (FleetIndex.State s : FleetIndex.State.values()) {
             assertThat(summary.path("counts").path(s.label).asLong()).as(s.label)
@@ -114,7 +136,7 @@ class FleetIndexTest {
         }
         assertThat(summary.path("counts").path("healthy").asLong()).isLessThan(all.size()); // the fleet has problems to show
         for (String tenant : List.of("acme", "bank")) {
-            ObjectNode t = fleet.summary(tenant, null, false);
+            ObjectNode t = fleet.summary(tenant, null, null, false);
             assertThat(t.path("counts").path("total").asLong()).isEqualTo(all.stream().filter(x -> tenant.equals(x.tenant)).count());
             assertThat(t.path("counts").path("renewal-overdue").asLong()).isEqualTo(all.stream()
                     .filter(x -> tenant.equals(x.tenant) && (x.states & FleetIndex.bit(FleetIndex.State.OVERDUE)) != 0).count());
@@ -127,6 +149,23 @@ class FleetIndexTest {
             }
         }
         assertThat(summary.path("firingAlerts").asLong()).isEqualTo(firing);
+        // owners: per owner, the unowned, and what the rules say of each tenant
+        assertThat(summary.path("counts").path("unowned").asLong()).isEqualTo(all.stream().filter(x -> x.owner == null).count()).isPositive();
+        long owned = 0;
+        for (JsonNode o : summary.path("owners")) {
+            String name = o.path("name").asText();
+            assertThat(o.path("count").asLong()).as(name).isEqualTo(all.stream().filter(x -> name.equals(x.owner)).count()).isPositive();
+            assertThat(fleet.summary(null, null, name, false).path("counts").path("renewal-overdue").asLong()).isEqualTo(all.stream()
+                    .filter(x -> name.equals(x.owner) && (x.states & FleetIndex.bit(FleetIndex.State.OVERDUE)) != 0).count());
+            owned += o.path("count").asLong();
+        }
+        assertThat(summary.path("owners").findValuesAsText("name")).containsExactly("payments", "platform");
+        assertThat(owned + summary.path("counts").path("unowned").asLong()).isEqualTo(all.size());
+        assertThat(fleet.summary(null, null, "-", false).path("counts").path("total").asLong()).isEqualTo(summary.path("counts").path("unowned").asLong());
+        assertThat(all.stream().filter(x -> "acme".equals(x.tenant) || "pbx-acme".equals(x.tenant)))
+                .isNotEmpty().allSatisfy(x -> assertThat(x.owner).isEqualTo("payments"));
+        assertThat(all.stream().filter(x -> "zeta".equals(x.tenant) || "pbx-zeta".equals(x.tenant)))
+                .filteredOn(x -> x.owner != null).allSatisfy(x -> assertThat(x.owner).isEqualTo("platform"));
 
         // the timeline: every certificate once, before, inside (by day) or after the window, or without an expiry
         ObjectNode timeline = fleet.timeline(90, 7, "tenant", false);
@@ -143,6 +182,16 @@ class FleetIndexTest {
             inBins += b.path("total").asLong();
         }
         assertThat(inBins + timeline.path("before").asLong() + timeline.path("after").asLong() + timeline.path("unknown").asLong()).isEqualTo(all.size());
+        // stacked by owner: each owner's bins hold its certificates ("-": the unowned)
+        ObjectNode ownerTimeline = fleet.timeline(365, 7, "owner", false);
+        for (JsonNode b : ownerTimeline.path("bins")) {
+            long from = Instant.parse(b.path("start").asText()).toEpochMilli();
+            long to = Instant.parse(b.path("end").asText()).toEpochMilli();
+            for (String o : List.of("payments", "platform", "-")) {
+                assertThat(b.path("stacks").path(o).asLong()).as(o + " " + b.path("start").asText()).isEqualTo(all.stream()
+                        .filter(x -> o.equals(x.owner == null ? "-" : x.owner) && x.notAfter != null && x.notAfter >= from && x.notAfter < to).count());
+            }
+        }
 
         // pages, in every order the index serves, filtered and not, equal the recount sorted the same way
         Comparator<Recount> byExpiry = Comparator.comparing((Recount x) -> x.notAfter == null ? Long.MAX_VALUE : x.notAfter).thenComparing(x -> x.key);
@@ -164,17 +213,32 @@ class FleetIndexTest {
         Comparator<Recount> bySource = Comparator.comparing((Recount x) -> x.source).thenComparing(byExpiry);
         assertPages(fleet, page(FleetIndex.State.UNKNOWN, null, null, "source", false), all,
                 x -> (x.states & FleetIndex.bit(FleetIndex.State.UNKNOWN)) != 0, bySource);
+        // by owner: the owner's index in expiry order, the unowned, sorted by owner, an owner with other filters
+        assertPages(fleet, owned(null, "payments", "expiry", false), all, x -> "payments".equals(x.owner), byExpiry);
+        assertPages(fleet, owned(null, "-", "expiry", true), all, x -> x.owner == null, byExpiry.reversed());
+        Comparator<Recount> byOwner = Comparator.comparing((Recount x) -> x.owner == null ? "-" : x.owner).thenComparing(byExpiry);
+        assertPages(fleet, owned(null, null, "owner", false), all, x -> true, byOwner);
+        assertPages(fleet, owned(null, null, "owner", true), all, x -> true, byOwner.reversed());
+        assertPages(fleet, owned(null, "platform", "owner", false), all, x -> "platform".equals(x.owner), byOwner);
+        assertPages(fleet, owned(FleetIndex.State.HEALTHY, "platform", "name", false), all,
+                x -> "platform".equals(x.owner) && (x.states & FleetIndex.bit(FleetIndex.State.HEALTHY)) != 0, byName);
+        assertPages(fleet, owned(FleetIndex.State.EXPIRED, "-", "owner", false), all,
+                x -> x.owner == null && (x.states & FleetIndex.bit(FleetIndex.State.EXPIRED)) != 0, byOwner);
         // a week of expiries (what hovering a timeline bar asks), one tenant
         long from = now + 14 * ExpiryRules.DAY;
         long before = from + 7 * ExpiryRules.DAY;
-        assertPages(fleet, new FleetQueries.Page(null, null, "zeta", null, null, null, from, before, "expiry", false, null, 3), all,
+        assertPages(fleet, new FleetQueries.Page(null, null, "zeta", null, null, null, null, from, before, "expiry", false, null, 3), all,
                 x -> "zeta".equals(x.tenant) && x.notAfter != null && x.notAfter >= from && x.notAfter < before, byExpiry);
-        assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.SCHEDULED, null, null, "yeastar", null, null, null, "expiry", false, null, 4), all,
+        assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.SCHEDULED, null, null, null, "yeastar", null, null, null, "expiry", false, null, 4), all,
                 x -> "SCHEDULED".equals(x.renewal) && x.key.startsWith("yeastar/"), byExpiry);
     }
 
     private static FleetQueries.Page page(FleetIndex.State state, String tenant, String source, String sort, boolean desc) {
-        return new FleetQueries.Page(state, null, tenant, source, null, null, null, null, sort, desc, null, 7);
+        return new FleetQueries.Page(state, null, tenant, source, null, null, null, null, null, sort, desc, null, 7);
+    }
+
+    private static FleetQueries.Page owned(FleetIndex.State state, String owner, String sort, boolean desc) {
+        return new FleetQueries.Page(state, null, null, null, owner, null, null, null, null, sort, desc, null, 7);
     }
 
     /** Pages through with the API's cursors and compares with the recount's order. */
@@ -183,7 +247,7 @@ class FleetIndexTest {
         List<String> got = new ArrayList<>();
         byte[] after = null;
         for (int guard = 0; guard < 1000; guard++) {
-            FleetQueries.Page p = new FleetQueries.Page(first.state(), first.renewal(), first.tenant(), first.source(), first.kind(), first.search(),
+            FleetQueries.Page p = new FleetQueries.Page(first.state(), first.renewal(), first.tenant(), first.source(), first.owner(), first.kind(), first.search(),
                     first.expiresFrom(), first.expiresBefore(), first.sort(), first.desc(), after, first.size());
             ObjectNode answer = fleet.certificates(p, false);
             answer.path("items").forEach(n -> got.add(n.path("key").asText()));
@@ -200,7 +264,19 @@ class FleetIndexTest {
     }
 
     /** One certificate as the topology's own stores say it is now. */
-    private record Recount(String key, String tenant, String source, Long notAfter, int states, String renewal, String display) {
+    private record Recount(String key, String tenant, String source, Long notAfter, int states, String renewal, String display, String owner) {
+    }
+
+    /** The owner by the rules of {@link #owners()}, written out: acme's tenants first, then names under bank.example.com. */
+    private static String owner(Certificate c) {
+        String t = c.getKey().getTenant();
+        if ("acme".equals(t) || "pbx-acme".equals(t)) {
+            return "payments";
+        }
+        List<String> names = new ArrayList<>(c.getSans());
+        names.add(c.getCommonName());
+        names.add(c.getName());
+        return names.stream().anyMatch(n -> n != null && n.toLowerCase(Locale.ROOT).endsWith(".bank.example.com")) ? "platform" : null;
     }
 
     private static List<Recount> recount(Harness h, long now) {
@@ -221,7 +297,7 @@ class FleetIndexTest {
                 RenewalStatus status = known ? policy.assess(c, generations.get(e.key), matches.get(e.key), now).status() : RenewalStatus.UNKNOWN;
                 int states = FleetIndex.states(known, bucket, status, failed.get(e.key) != null);
                 out.add(new Recount(e.key, c.getKey().getTenant(), c.getKey().getSourceName(), known ? c.getNotAfter().toEpochMilli() : null, states,
-                        status.name(), Alerts.displayName(c, c.getKey()).toLowerCase(Locale.ROOT)));
+                        status.name(), Alerts.displayName(c, c.getKey()).toLowerCase(Locale.ROOT), owner(c)));
             }
         }
         return out;
@@ -245,14 +321,14 @@ class FleetIndexTest {
         assertThat(search(fleet, "ample.com")).isEmpty();                                                  // not a label boundary
         assertThat(search(fleet, "board sign")).containsExactly(RenewalFixtures.k(signing));               // the source's name
         assertThat(search(fleet, "smoxy/smoxy-eu/bank/")).containsExactly(RenewalFixtures.k(other));       // a key prefix
-        ObjectNode page = fleet.certificates(new FleetQueries.Page(null, null, "acme", null, null, "example.com", null, null, "expiry", false, null, 50), false);
+        ObjectNode page = fleet.certificates(new FleetQueries.Page(null, null, "acme", null, null, null, "example.com", null, null, "expiry", false, null, 50), false);
         assertThat(page.path("count").asInt()).isEqualTo(2);
         assertThat(page.path("items").get(0).path("sans").toString()).contains("pay.shop.example.com");
     }
 
     private static List<String> search(FleetQueries fleet, String q) {
         List<String> keys = new ArrayList<>();
-        fleet.certificates(new FleetQueries.Page(null, null, null, null, null, q, null, null, "expiry", false, null, 50), false)
+        fleet.certificates(new FleetQueries.Page(null, null, null, null, null, null, q, null, null, "expiry", false, null, 50), false)
                 .path("items").forEach(n -> keys.add(n.path("key").asText()));
         return keys;
     }
@@ -308,7 +384,7 @@ class FleetIndexTest {
         assertThat(bySource.get("pbx-paris").path("down").asBoolean()).isTrue();
         JsonNode alerts = fleet.alerts(null, null, null, 10, false).path("items");
         assertThat(alerts.get(0).path("kind").asText()).isEqualTo("SOURCE_DOWN");
-        assertThat(fleet.summary(null, null, false).path("alerts").path("SOURCE_DOWN").asInt()).isEqualTo(1);
+        assertThat(fleet.summary(null, null, null, false).path("alerts").path("SOURCE_DOWN").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -330,6 +406,6 @@ class FleetIndexTest {
             after = page.path("next").isNull() ? null : page.path("next").asText();
         } while (after != null);
         assertThat(seen).hasSize(3);
-        assertThat(fleet.summary(null, null, false).path("alerts").path("EXPIRED").asInt()).isEqualTo(3);
+        assertThat(fleet.summary(null, null, null, false).path("alerts").path("EXPIRED").asInt()).isEqualTo(3);
     }
 }

@@ -38,7 +38,7 @@ class WriteApiTest {
     @AutoClose
     private final Closeables closeables = new Closeables();
     private final HttpClient http = HttpClient.newHttpClient();
-    /** What the API wrote, in order; silences are also fed to the driver's alert-silences topic, as Kafka would. */
+    /** What the API wrote, in order; silences and acknowledgements are also fed to the driver's topics, as Kafka would. */
     private final List<Object> written = new ArrayList<>();
 
     private Harness h;
@@ -49,6 +49,8 @@ class WriteApiTest {
         closeables.add(h);
         TestInputTopic<String, Silence> silences = h.driver.createInputTopic(h.topics.alertSilences().name(),
                 h.topics.alertSilences().keySerde().serializer(), h.topics.alertSilences().valueSerde().serializer());
+        TestInputTopic<String, Acknowledgement> acks = h.driver.createInputTopic(h.topics.alertAcknowledgements().name(),
+                h.topics.alertAcknowledgements().keySerde().serializer(), h.topics.alertAcknowledgements().valueSerde().serializer());
         QueryService queries = h.queries();
         settings.api.writeToken = write;
         settings.api.readToken = read;
@@ -63,6 +65,7 @@ class WriteApiTest {
             @Override
             public void acknowledgement(Acknowledgement ack) {
                 written.add(ack);
+                acks.pipeInput(ack.getIncidentId(), ack);
             }
         };
         OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
@@ -217,6 +220,20 @@ class WriteApiTest {
         assertThat(ack.getComment()).isEqualTo("on it");
         assertThat(ack.getAcknowledgedAt()).isEqualTo(START);
         assertThat(json(r).path("incidentId").asText()).isEqualTo(firing.getIncidentId());
+        // the alert list marks it, and only it, acknowledged (from the global acknowledgement store)
+        CertificateKey other = key("acme", "2");
+        h.certificates.pipeInput(k(other), cert(other, START.plus(Duration.ofDays(6))));
+        JsonNode items = json(send("GET", "/v1/alerts", null, null)).path("items");
+        assertThat(items.size()).isEqualTo(2);
+        for (JsonNode a : items) {
+            boolean mine = a.path("alertId").asText().equals(firing.getAlertId());
+            assertThat(a.path("acknowledgedBy").isNull()).as(a.toString()).isEqualTo(!mine);
+            if (mine) {
+                assertThat(a.path("acknowledgedBy").asText()).isEqualTo("bob");
+                assertThat(a.path("acknowledgedAt").asText()).isEqualTo(START.toString());
+                assertThat(a.path("acknowledgementComment").asText()).isEqualTo("on it");
+            }
+        }
 
         assertThat(send("POST", "/v1/alerts/expiring-0000/ack", WRITE, null).statusCode()).isEqualTo(404);
         HttpResponse<String> bad = send("POST", "/v1/alerts/" + firing.getAlertId() + "/ack", WRITE, "{\"by\": \"x\"}");

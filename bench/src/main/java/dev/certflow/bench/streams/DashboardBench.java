@@ -88,6 +88,7 @@ public final class DashboardBench {
             s.applicationId = "dashboard-bench-" + UUID.randomUUID().toString().substring(0, 8);
             s.stateDir = dir.toString();
             s.commitInterval = Duration.ofSeconds(1);
+            s.withOwners(owners());
             try (OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
                  StreamsApp app = StreamsApp.start(kafka, s, ops.registry(), ops)) {
                 long t1 = System.nanoTime();
@@ -163,6 +164,23 @@ public final class DashboardBench {
         }
     }
 
+    /** Eight teams of ten tenants each (team-k: tenant-10k to tenant-10k+9); tenants 80 to 99, a fifth of the fleet, unowned. */
+    static dev.certflow.runtime.owners.OwnersConfig owners() {
+        dev.certflow.runtime.owners.OwnersConfig o = new dev.certflow.runtime.owners.OwnersConfig();
+        for (int k = 0; k < 8; k++) {
+            dev.certflow.runtime.owners.OwnersConfig.Team t = new dev.certflow.runtime.owners.OwnersConfig.Team();
+            t.name = "team-" + k;
+            o.teams.add(t);
+            dev.certflow.runtime.owners.OwnersConfig.Rule r = new dev.certflow.runtime.owners.OwnersConfig.Rule();
+            r.owner = t.name;
+            for (int i = 0; i < 10; i++) {
+                r.tenants.add("tenant-" + (10 * k + i));
+            }
+            o.rules.add(r);
+        }
+        return o;
+    }
+
     private static SourceKind kind(int source) {
         return source % 3 == 0 ? SourceKind.SMOXY : source % 3 == 1 ? SourceKind.YEASTAR : SourceKind.LEEGALITY;
     }
@@ -221,12 +239,19 @@ public final class DashboardBench {
             timed(lines, js, wait, "search: a SAN", () -> d.get(url + "#certificates?q=www.c123457.tenant-57.example.com"), "certificates");
             timed(lines, js, wait, "search: a domain (10,000 certificates)", () -> d.get(url + "#certificates?q=tenant-57.example.com"), "certificates");
             timed(lines, js, wait, "search: a name prefix", () -> d.get(url + "#certificates?q=c12345"), "certificates");
+            timed(lines, js, wait, "filter: owner team-3", () -> d.get(url + "#certificates?owner=team-3"), "certificates");
+            timed(lines, js, wait, "filter: owner team-3, next page", () -> d.findElement(By.id("cert-next")).click(), "certificates");
+            timed(lines, js, wait, "filter: unowned", () -> d.get(url + "#certificates?owner=-"), "certificates");
+            timed(lines, js, wait, "filter: owner team-3 + renewal-overdue", () -> d.get(url + "#certificates?owner=team-3&state=renewal-overdue"), "certificates");
+            timed(lines, js, wait, "sort by owner, whole fleet", () -> d.get(url + "#certificates?sort=owner"), "certificates");
+            timed(lines, js, wait, "sort by owner, descending", () -> d.get(url + "#certificates?sort=owner&order=desc"), "certificates");
             timed(lines, js, wait, "renewal SCHEDULED + kind smoxy", () -> d.get(url + "#certificates?renewal=SCHEDULED&kind=smoxy"), "certificates");
             timed(lines, js, wait, "timeline, 90 days by tenant", () -> d.get(url + "#timeline"), "timeline");
             timed(lines, js, wait, "timeline, one year by source", () -> {
                 d.findElement(By.cssSelector("input[name=range][value='365']")).click();
                 new Select(d.findElement(By.id("timeline-by"))).selectByValue("source");
             }, "timeline");
+            timed(lines, js, wait, "timeline, one year by owner", () -> new Select(d.findElement(By.id("timeline-by"))).selectByValue("owner"), "timeline");
             timed(lines, js, wait, "a bar's certificates (keyboard)", () -> {
                 d.findElement(By.id("timeline-chart")).sendKeys(org.openqa.selenium.Keys.ARROW_RIGHT);
             }, "bar");

@@ -31,6 +31,7 @@
     chart: null,
     timeline: null,
     token: null, // the write token: memory only
+    author: null, // who acknowledges or silences from this page (asked once with the token)
     timings: [],
     lastOk: null,
     firstData: false,
@@ -285,14 +286,15 @@
     const names = Object.keys(totals).sort((a, b) => totals[b] - totals[a] || a.localeCompare(b));
     const shown = names.length > 8 ? names.slice(0, 7) : names;
     const rest = names.length > 8 ? names.slice(7) : [];
-    const series = shown.map((name, i) => ({ name, values: t.bins.map(b => b.stacks[name] || 0), color: PALETTE[i] }));
+    const label = name => (t.by === 'owner' && name === '-' ? 'unowned' : name);
+    const series = shown.map((name, i) => ({ name, label: label(name), values: t.bins.map(b => b.stacks[name] || 0), color: PALETTE[i] }));
     if (rest.length) {
-      series.push({ name: 'other (' + rest.length + ')', other: rest, values: t.bins.map(b => rest.reduce((s, n) => s + (b.stacks[n] || 0), 0)), color: PALETTE[8] });
+      series.push({ name: 'other (' + rest.length + ')', label: 'other (' + rest.length + ')', other: rest, values: t.bins.map(b => rest.reduce((s, n) => s + (b.stacks[n] || 0), 0)), color: PALETTE[8] });
     }
     const labels = t.bins.map(b => day(b.start));
     const markers = [{ at: t.now, label: 'now' }].concat((t.thresholdDays || []).map(d => ({
       at: new Date(Date.parse(t.now) + d * 86400000).toISOString(), label: d + ' d' })));
-    const data = { labels, datasets: series.map(s => ({ label: s.name, data: s.values, backgroundColor: s.color, stack: 'expiry', _names: s.other || [s.name] })) };
+    const data = { labels, datasets: series.map(s => ({ label: s.label, data: s.values, backgroundColor: s.color, stack: 'expiry', _names: s.other || [s.name] })) };
     if (!window.Chart) {
       $('#timeline-caption').textContent = 'The chart library did not load; the table below has the same numbers.';
     } else if (app.chart) {
@@ -326,7 +328,7 @@
     Object.assign(cap.dataset, { within, before: t.before, after: t.after, unknown: t.unknown, total: t.total });
     $('#timeline-chart').setAttribute('aria-label', cap.textContent + ' Use the arrow keys to go through the bars.');
     // the same numbers as a table
-    const head = el('tr', {}, el('th', { scope: 'col', text: 'week starting (UTC)' }), series.map(s => el('th', { scope: 'col', class: 'num', text: s.name })),
+    const head = el('tr', {}, el('th', { scope: 'col', text: 'week starting (UTC)' }), series.map(s => el('th', { scope: 'col', class: 'num', text: s.label })),
       el('th', { scope: 'col', class: 'num', text: 'total' }));
     const rows = t.bins.map((b, i) => el('tr', {}, el('th', { scope: 'row', text: day(b.start) }),
       series.map(s => el('td', { class: 'num', text: num(s.values[i]) })), el('td', { class: 'num', text: num(b.total) })));
@@ -396,7 +398,7 @@
     const t0 = performance.now();
     const page = await api('/v1/certificates' + qs(filter));
     const n = s.values[index];
-    const title = 'Week of ' + day(bin.start) + (s.other ? ', all ' + by + 's' : ', ' + by + ' ' + s.name) + ': '
+    const title = 'Week of ' + day(bin.start) + (s.other ? ', all ' + by + 's' : ', ' + by + ' ' + s.label) + ': '
       + num(s.other ? bin.total : n) + ' certificate' + ((s.other ? bin.total : n) === 1 ? '' : 's');
     const list = el('ul', { 'data-bar': datasetIndex + ':' + index }, page.items.map(r => el('li', {},
       el('button', { type: 'button', class: 'linkish', onclick: () => openDetail(r.key) }, r.name || r.key), ' ',
@@ -442,6 +444,9 @@
     }
     fillSelect($('#f-tenant'), s.tenants.map(t => [t.name, (t.name === '-' ? '(no tenant)' : t.name) + ' (' + num(t.count) + ')']));
     fillSelect($('#f-source'), s.sources.map(t => [t.name, t.name + ' (' + num(t.count) + ')']));
+    if (s.owners) {
+      fillSelect($('#f-owner'), [['-', 'unowned (' + num(s.counts.unowned) + ')']].concat(s.owners.map(o => [o.name, o.name + ' (' + num(o.count) + ')'])));
+    }
     fillSelect($('#a-kind'), Object.keys(s.alerts || {}).sort().map(k => [k, k]));
   }
 
@@ -521,7 +526,7 @@
       return tr;
     });
     if (!rows.length) {
-      rows.push(el('tr', {}, el('td', { colspan: 11, text: 'No certificate matches.' })));
+      rows.push(el('tr', {}, el('td', { colspan: owners ? 12 : 11, text: 'No certificate matches.' })));
     }
     $('#cert-table tbody').replaceChildren(...rows);
     const n = app.cursors.length;
@@ -596,26 +601,41 @@
     const page = await api('/v1/alerts' + qs({ kind, size: 100 * alertPages }));
     const acks = feature('acknowledgements');
     const silences = feature('silences');
-    const head = ['Severity', 'Kind', 'Certificate or source', 'Tenant', 'Source', 'Summary', 'Fired (UTC)'].concat(acks || silences ? ['Actions'] : []);
+    const owners = feature('owners');
+    const head = ['Severity', 'Kind', 'Certificate or source', 'Tenant', 'Source'].concat(owners ? ['Owner'] : [], ['Summary', 'Fired (UTC)'],
+      acks || silences ? ['Actions'] : []);
     $('#alert-table').replaceChildren(el('thead', {}, el('tr', {}, head.map(h => el('th', { scope: 'col', text: h })))),
-      el('tbody', {}, page.items.map(a => el('tr', { 'data-alert': a.alertId },
+      el('tbody', {}, page.items.map(a => el('tr', { 'data-alert': a.alertId, 'data-acknowledged': a.acknowledgedAt ? 'true' : null },
         el('td', {}, badge(a.severity)), el('td', { text: a.kind }),
         el('td', {}, a.certificateKey ? el('button', { type: 'button', class: 'linkish', onclick: () => openDetail(a.certificateKey) }, a.certificate || a.certificateKey) : a.sourceName),
         el('td', { text: a.tenant || '–' }), el('td', { text: a.sourceName + ' (' + a.sourceKind + ')' }),
+        owners ? el('td', { text: a.owner || 'unowned' }) : null,
         el('td', { text: a.summary }), el('td', {}, timeEl(a.firedAt)),
-        acks || silences ? el('td', {}, acks ? (a.acknowledgedBy ? 'acknowledged by ' + a.acknowledgedBy
-          : el('button', { type: 'button', onclick: () => acknowledge(a) }, 'Acknowledge')) : null,
-          silences ? el('button', { type: 'button', onclick: () => silence(a) }, 'Silence 2 h') : null) : null))));
+        acks || silences ? el('td', {}, acks ? acknowledged(a) : null,
+          silences ? el('button', { type: 'button', 'data-action': 'silence', onclick: () => silence(a) }, 'Silence 2 h') : null) : null))));
     $('#alert-count').textContent = num(page.items.length) + (page.more ? '+' : '') + ' firing alerts' + (kind ? ' of kind ' + kind : '');
     $('#alert-more').hidden = !page.more;
     timed('alerts', t0);
   }
 
-  /** The write token for acknowledge/silence, asked once and kept in this page's memory only. */
+  /** An acknowledged alert says who and when; the others offer the action. */
+  function acknowledged(a) {
+    if (a.acknowledgedAt) {
+      return el('span', { class: 'acked' }, badge('acknowledged', 'healthy'), ' ',
+        (a.acknowledgedBy ? 'acknowledged by ' + a.acknowledgedBy : 'acknowledged') + ' at ', timeEl(a.acknowledgedAt), ' ');
+    }
+    return el('button', { type: 'button', 'data-action': 'ack', onclick: () => acknowledge(a) }, 'Acknowledge');
+  }
+
+  /** The write token for acknowledge/silence, asked once and kept in this page's memory only; and who is acting. */
   function writeToken() {
     if (!app.token) {
       const t = window.prompt('The certflow write token (kept in this page only, never stored):');
       app.token = t && t.trim() ? t.trim() : null;
+      if (app.token && !app.author) {
+        const who = window.prompt('Your name, recorded with acknowledgements and silences:', 'dashboard');
+        app.author = who && who.trim() ? who.trim() : 'dashboard';
+      }
     }
     return app.token;
   }
@@ -625,7 +645,7 @@
     if (!token) return;
     try {
       await api(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: 'Bearer ' + token },
-        body: JSON.stringify(body) });
+        body: JSON.stringify(body(app.author)) });
       await loadAlerts(false);
     } catch (e) {
       if (e.status === 401 || e.status === 403) app.token = null;
@@ -634,15 +654,14 @@
   }
 
   function acknowledge(a) {
-    return write('/v1/alerts/' + encodeURIComponent(a.alertId) + '/ack', { comment: 'acknowledged from the dashboard' });
+    return write('/v1/alerts/' + encodeURIComponent(a.alertId) + '/ack', by => ({ acknowledgedBy: by, comment: 'acknowledged from the dashboard' }));
   }
 
   function silence(a) {
-    const now = Date.now();
     const matchers = a.certificateKey ? [{ name: 'certificate_key', value: a.certificateKey, op: 'EQUAL' }]
       : [{ name: 'source', value: a.sourceName, op: 'EQUAL' }];
-    return write('/v1/silences', { matchers, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 2 * 3600000).toISOString(),
-      comment: 'silenced from the dashboard' });
+    // the server's clock decides when it starts (a simulated clock may run ahead of the viewer's)
+    return write('/v1/silences', by => ({ matchers, duration: '2h', createdBy: by, comment: 'silenced from the dashboard: ' + a.kind + ' ' + (a.certificate || a.sourceName) }));
   }
 
   // ------------------------------------------------------------------ sources

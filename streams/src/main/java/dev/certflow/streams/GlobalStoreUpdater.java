@@ -1,22 +1,29 @@
 package dev.certflow.streams;
 
-import dev.certflow.events.Silence;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Keeps the global silence store equal to the compacted {@code alert-silences} topic (a tombstone removes). */
-final class SilenceStoreUpdater implements Processor<String, Silence, Void, Void> {
-    private KeyValueStore<String, Silence> store;
+/**
+ * Keeps a global store equal to its compacted topic (a tombstone removes): {@code alert-silences}
+ * into {@link Names#SILENCE_STORE}, {@code alert-acknowledgements} into {@link Names#ACKNOWLEDGEMENT_STORE}.
+ */
+final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
+    private final String storeName;
+    private KeyValueStore<String, V> store;
 
-    @Override
-    public void init(ProcessorContext<Void, Void> context) {
-        store = context.getStateStore(Names.SILENCE_STORE);
+    GlobalStoreUpdater(String storeName) {
+        this.storeName = storeName;
     }
 
     @Override
-    public void process(Record<String, Silence> record) {
+    public void init(ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(Record<String, V> record) {
         if (record.key() == null) {
             return;
         }
