@@ -67,10 +67,19 @@ public final class DeadLetterHandlers {
         }
     }
 
-    /** Records that cannot be deserialized (bad Avro, unknown schema id). */
+    /**
+     * Records that cannot be deserialized (bad Avro, unknown schema id). A registry that cannot be
+     * reached (or answers 5xx) says nothing about the record: the task fails instead, so the record
+     * is read again once the registry is back, rather than a valid record being dead-lettered.
+     */
     public static final class Deserialization extends Base implements DeserializationExceptionHandler {
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+            if (dev.certflow.schemas.registry.SchemaRegistryException.unavailable(exception)) {
+                LOG.warn("Schema registry unavailable while reading {}-{}@{}: failing the task, the record is read again later",
+                        record.topic(), record.partition(), record.offset());
+                return Response.fail();
+            }
             return Response.resume(deadLetter("deserialization", record.topic(), record.partition(), record.offset(),
                     record.key(), record.value(), exception));
         }

@@ -36,6 +36,19 @@ public class SchemaRegistryException extends RuntimeException {
         this.errorCode = 0;
     }
 
+    /**
+     * Whether {@code e} or one of its causes says the registry could not answer (unreachable: no HTTP
+     * status; or a 5xx): the record may be fine, so readers retry it instead of dead-lettering it.
+     */
+    public static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SchemaRegistryException r && (r.httpStatus == 0 || r.httpStatus >= 500)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public int httpStatus() {
         return httpStatus;
     }

@@ -324,13 +324,28 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
             tracker.register(tp, r.offset(), 0);
             return null;
         }
-        try {
-            return deserializer.deserialize(r.topic(), r.value());
-        } catch (RuntimeException e) {
-            dlq.deadLetter(r, e, "deserialization");
-            LOG.warn("Unreadable alert record {}/{}@{} dead-lettered", r.topic(), r.partition(), r.offset());
-            tracker.register(tp, r.offset(), 0);
-            return null;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return deserializer.deserialize(r.topic(), r.value());
+            } catch (RuntimeException e) {
+                if (!dev.certflow.schemas.registry.SchemaRegistryException.unavailable(e)) {
+                    dlq.deadLetter(r, e, "deserialization");
+                    LOG.warn("Unreadable alert record {}/{}@{} dead-lettered", r.topic(), r.partition(), r.offset());
+                    tracker.register(tp, r.offset(), 0);
+                    return null;
+                }
+                // the registry, not the record: wait for it (nothing after this record is sent or committed meanwhile)
+                if (attempt >= 30 || !worker.isRunning()) {
+                    throw new IllegalStateException("schema registry unavailable while reading " + r.topic() + "/" + r.partition() + "@" + r.offset(), e);
+                }
+                LOG.warn("Schema registry unavailable while reading alert {}/{}@{}; retrying", r.topic(), r.partition(), r.offset());
+                try {
+                    Thread.sleep(Math.min(config.maxBackoff.toMillis(), 1000L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the schema registry", ie);
+                }
+            }
         }
     }
 

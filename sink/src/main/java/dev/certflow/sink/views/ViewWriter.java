@@ -265,6 +265,9 @@ public final class ViewWriter implements AutoCloseable, ConsumerWorker.Handler {
             try {
                 value = source.deserializer().deserialize(r.topic(), r.value());
             } catch (RuntimeException e) {
+                if (dev.certflow.schemas.registry.SchemaRegistryException.unavailable(e)) {
+                    throw e; // the registry, not the record: the batch is rolled back and read again
+                }
                 deadLetter(dlq, r, e, "deserialization");
                 continue;
             }
