@@ -130,10 +130,11 @@ public final class LocalStack implements AutoCloseable {
         }
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         IngestConfig ingestConfig = tree.bind("ingest", IngestConfig.class);
-        StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class)
-                .withOwners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
+        // one owners section for both: streams stamps the owner, the sink routes by it
+        dev.certflow.runtime.owners.OwnersConfig owners = tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class);
+        StreamsSettings streamsSettings = tree.bind("streams", StreamsSettings.class).withOwners(owners);
         streamsApplicationId = streamsSettings.applicationId;
-        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class).owners(tree.bind("owners", dev.certflow.runtime.owners.OwnersConfig.class));
+        SinkConfig sinkConfig = tree.bind("sink", SinkConfig.class).owners(owners);
 
         if (EMBEDDED.equals(kafka.bootstrapServers)) {
             Path dir = Files.createTempDirectory("certflow-local-kafka-");
