@@ -146,11 +146,19 @@ class YearEndToEndIntegrationTest {
             received.stream().collect(Collectors.groupingBy(a -> a.get("alertId").asText(),
                             Collectors.mapping(a -> a.get("status").asText(), Collectors.toList())))
                     .forEach((id, statuses) -> assertThat(statuses).as(id).isIn(List.of("FIRING"), List.of("FIRING", "RESOLVED")));
-            // PostgreSQL's alert history is what the webhook received, row for row
-            List<String> history = EndToEnd.alertHistory(stack.jdbcUrl());
+            // PostgreSQL's alert history is what the webhook received, row for row, plus the RESOLVED of each step
+            // escalated away (recorded, not notified: the next step's FIRING carries the incident on)
+            List<String> history = EndToEnd.notifiedHistory(stack.jdbcUrl());
             assertThat(history).hasSize(received.size());
             assertThat(new HashSet<>(history)).isEqualTo(received.stream().map(a -> a.get("alertId").asText() + " " + a.get("status").asText())
                     .collect(Collectors.toSet()));
+            List<String> recordedOnly = new ArrayList<>(EndToEnd.alertHistory(stack.jdbcUrl()));
+            recordedOnly.removeAll(history);
+            Map<String, JsonNode> successors = escalations(received);
+            assertThat(recordedOnly).as("alert_history rows no channel notified").allSatisfy(row -> {
+                assertThat(row).endsWith(" RESOLVED");
+                assertThat(successors).as("the step that replaced " + row).containsKey(row.substring(0, row.indexOf(' ')));
+            });
         }
     }
 
@@ -201,21 +209,44 @@ class YearEndToEndIntegrationTest {
      */
     static List<JsonNode> outageConsequences(List<JsonNode> received, Outage outage) {
         Instant lastResolve = outage.until().plus(RESOLVED_LATENESS);
+        Map<String, JsonNode> successors = escalations(received);
         Map<String, List<JsonNode>> byId = new LinkedHashMap<>();
         received.stream().filter(a -> a.path("source").asText().equals(outage.sourceName()) && a.path("certificateKey").isTextual())
                 .forEach(a -> byId.computeIfAbsent(a.get("alertId").asText(), k -> new ArrayList<>()).add(a));
         List<JsonNode> out = new ArrayList<>();
         byId.values().forEach(transitions -> {
             JsonNode f = transitions.get(0);
-            JsonNode r = transitions.stream().filter(a -> a.get("status").asText().equals("RESOLVED")).findFirst().orElse(null);
             Instant fired = Instant.parse(f.get("firedAt").asText());
+            Instant resolved = endOf(transitions, successors);
             if (Set.of("RENEWAL_OVERDUE", "EXPIRING", "EXPIRED").contains(f.get("kind").asText())
                     && !fired.isBefore(outage.from()) && !fired.isAfter(outage.until())
-                    && r != null && !Instant.parse(r.get("resolvedAt").asText()).isAfter(lastResolve)) {
+                    && resolved != null && !resolved.isAfter(lastResolve)) {
                 out.addAll(transitions);
             }
         });
         return out;
+    }
+
+    /**
+     * The FIRING of each step that replaced another ({@code escalatedFrom}), by the replaced step's id: a
+     * step escalated away (EXPIRING 7d by 1d, 1d by EXPIRED) ends with a RESOLVED that is recorded but not
+     * notified, so for the receiver it ends when its successor fires.
+     */
+    static Map<String, JsonNode> escalations(List<JsonNode> received) {
+        Map<String, JsonNode> out = new HashMap<>();
+        received.stream().filter(a -> a.get("status").asText().equals("FIRING") && a.path("escalatedFrom").isTextual())
+                .forEach(a -> out.putIfAbsent(a.get("escalatedFrom").asText(), a));
+        return out;
+    }
+
+    /** When one alert (its transitions) ended for the receiver: its RESOLVED, or the FIRING of the step it escalated to; null if neither. */
+    static Instant endOf(List<JsonNode> transitions, Map<String, JsonNode> successors) {
+        JsonNode r = transitions.stream().filter(a -> a.get("status").asText().equals("RESOLVED")).findFirst().orElse(null);
+        if (r != null) {
+            return Instant.parse(r.get("resolvedAt").asText());
+        }
+        JsonNode next = successors.get(transitions.get(0).get("alertId").asText());
+        return next == null ? null : Instant.parse(next.get("firedAt").asText());
     }
 
     /** One alert episode: what it is about and when it fired and resolved. */
@@ -247,6 +278,7 @@ class YearEndToEndIntegrationTest {
     static List<Episode> received(List<JsonNode> alerts) {
         Map<String, List<JsonNode>> byId = new LinkedHashMap<>();
         alerts.forEach(a -> byId.computeIfAbsent(a.get("alertId").asText(), k -> new ArrayList<>()).add(a));
+        Map<String, JsonNode> successors = escalations(alerts);
         List<Episode> out = new ArrayList<>();
         byId.forEach((id, transitions) -> {
             JsonNode f = transitions.stream().filter(a -> a.get("status").asText().equals("FIRING")).findFirst().orElseThrow();
@@ -256,7 +288,7 @@ class YearEndToEndIntegrationTest {
             String other = f.path("labels").path("renewed_certificate_key").asText(null);
             String notAfter = f.at("/certificate/notAfter").asText(null);
             out.add(new Episode(kind, threshold, notAfter == null ? null : Instant.parse(notAfter), other,
-                    Instant.parse(f.get("firedAt").asText()), r == null ? null : Instant.parse(r.get("resolvedAt").asText()),
+                    Instant.parse(f.get("firedAt").asText()), endOf(transitions, successors),
                     r == null ? null : r.get("summary").asText()));
         });
         return out;
