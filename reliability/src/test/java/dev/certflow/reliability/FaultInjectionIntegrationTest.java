@@ -91,6 +91,12 @@ class FaultInjectionIntegrationTest {
 
     private void trials(String row, String description, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> adjust,
                         Body body) throws Exception {
+        trials(row, description, adjust, true, body);
+    }
+
+    /** {@code start}: whether the pipeline is started (and ready) before the body runs; the body starts it otherwise. */
+    private void trials(String row, String description, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> adjust,
+                        boolean start, Body body) throws Exception {
         only(row);
         long base = Long.getLong("reliability.seed", System.nanoTime() & 0xffffffffL);
         List<Results.Trial> mine = new ArrayList<>();
@@ -101,7 +107,9 @@ class FaultInjectionIntegrationTest {
                     row, i + 1, TRIALS, seed, row, seed);
             Results.Trial t;
             try (Pipeline p = new Pipeline(name, root.resolve(name), broker, postgres, seed, FLEET, adjust)) {
-                p.start();
+                if (start) {
+                    p.start();
+                }
                 Fault fault = body.run(p, new Random(seed), i);
                 Verdict v = Verdict.await(p, SETTLE, true);
                 double caughtUp = (System.nanoTime() - fault.endedAt()) / 1e9;
@@ -234,6 +242,42 @@ class FaultInjectionIntegrationTest {
 
     @Test
     @Order(5)
+    void rowS_workersStartedBeforeTheBrokerAndTheDatabase() throws Exception {
+        long down = Long.getLong("reliability.startupDownSeconds", 20);
+        trials("S", "every worker started while the broker is down (kill -9) and PostgreSQL unreachable (proxy cut), both back after "
+                + down + " s: each waits alive with /ready 503, then runs", c -> { }, false, (p, r, i) -> {
+            List<String> problems = new ArrayList<>();
+            broker.child.kill();
+            p.postgresProxy.cut();
+            try {
+                for (Child c : p.workers()) {
+                    c.start();
+                }
+                long until = System.nanoTime() + Duration.ofSeconds(down).toNanos();
+                while (System.nanoTime() < until) {
+                    for (Child c : p.workers()) {
+                        int health = c.status("/health");
+                        int ready = c.status("/ready");
+                        String seen = c.name + (!c.alive() ? " exited: " + c.tail(5)
+                                : health > 0 && (health != 200 || ready != 503) ? " answered /health " + health + ", /ready " + ready + " while waiting" : "");
+                        if (!seen.equals(c.name) && !problems.contains(seen)) {
+                            problems.add(seen);
+                        }
+                    }
+                    Thread.sleep(500);
+                }
+            } finally {
+                p.postgresProxy.pass();
+                broker.start(); // the later rows share it
+            }
+            long back = System.nanoTime();
+            double recovered = allReady(p);
+            return new Fault(recovered, back, String.join("; ", problems));
+        });
+    }
+
+    @Test
+    @Order(6)
     void row3_ingestKilledAndAZombieFenced() throws Exception {
         trials("3", "ingest kill -9 mid-poll (1-2 times), restarted; then a second ingest for the same sources: the first is fenced", (p, r, i) -> {
             double recovered = killAndRestart(p.ingest, r, 2, 3000);

@@ -10,12 +10,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
  * What every long-running service command does: load and check the configuration (one file for
- * all commands), ensure its topics, serve {@code /health}, {@code /ready} and {@code /metrics},
- * start the service, and stop everything on Ctrl-C / SIGTERM.
+ * all commands), serve {@code /health}, {@code /ready} and {@code /metrics}, ensure its topics and
+ * start the service (both retried while a broker or the database is unreachable, see
+ * {@link StartupRetry}), and stop everything on Ctrl-C / SIGTERM.
  */
 public final class ServiceRunner {
     /** The top-level sections of the one configuration file. */
@@ -49,11 +51,19 @@ public final class ServiceRunner {
         OpsSettings opsSettings = tree.bind("ops", OpsSettings.class);
         T settings = tree.bind(section, type);
         check.accept(settings, tree);
-        new TopicManager(kafka).ensure(topics);
         try (Lifecycle lifecycle = new Lifecycle()) {
             PrometheusMeterRegistry registry = OpsServer.newRegistry();
+            // served from the first moment: alive, and not ready until started
             OpsServer ops = opsSettings.port < 0 ? null : lifecycle.add(OpsServer.start(opsSettings.host, opsSettings.port, registry));
-            lifecycle.add(starter.start(kafka, settings, registry, ops, lifecycle));
+            AtomicBoolean started = new AtomicBoolean();
+            if (ops != null) {
+                ops.addReadyCheck("started", started::get);
+            }
+            StartupRetry retry = new StartupRetry(section, opsSettings.startupTimeout);
+            retry.run("checking the topics", StartupRetry::dependencyUnavailable, () -> new TopicManager(kafka).ensure(topics));
+            // a starter that throws has closed what it opened, so it can run again
+            lifecycle.add(retry.run("starting", StartupRetry::dependencyUnavailable, () -> starter.start(kafka, settings, registry, ops, lifecycle)));
+            started.set(true);
             lifecycle.awaitShutdown();
         }
     }
