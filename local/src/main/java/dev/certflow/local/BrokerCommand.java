@@ -23,6 +23,11 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}; 0 = free port)", defaultValue = "9092")
     int port;
 
+    @Option(names = "--advertised-listener", paramLabel = "HOST:PORT",
+            description = "Address the broker tells clients to connect to (default: 127.0.0.1:<--port>), for clients reaching it through a proxy, "
+                    + "a NAT or a port mapping; the broker's own traffic and the registry then use an internal loopback listener")
+    String advertisedListener;
+
     @Option(names = "--dir", description = "Log directory, kept across restarts (default: a temporary directory, deleted on exit)")
     Path dir;
 
@@ -43,15 +48,16 @@ public final class BrokerCommand implements Callable<Integer> {
         try (Lifecycle lifecycle = new Lifecycle()) {
             boolean temporary = dir == null;
             Path logDir = temporary ? Files.createTempDirectory("certflow-broker-") : dir;
-            EmbeddedKafkaBroker broker = lifecycle.add(EmbeddedKafkaBroker.start(logDir, port, temporary, Map.of()));
+            EmbeddedKafkaBroker broker = lifecycle.add(advertisedListener == null ? EmbeddedKafkaBroker.start(logDir, port, temporary, Map.of())
+                    : EmbeddedKafkaBroker.start(logDir, port, temporary, Map.of(), advertisedListener));
             String registryUrl = null;
             if (registryPort >= 0) {
                 // its schemas live in the broker's _schemas topic, so --dir keeps them with the records that need them
-                registryUrl = lifecycle.add(EmbeddedSchemaRegistry.start(registryPort, broker.bootstrapServers())).url();
+                registryUrl = lifecycle.add(EmbeddedSchemaRegistry.start(registryPort, broker.internalBootstrapServers())).url();
             }
             if (createTopics) {
                 KafkaSettings kafka = new KafkaSettings();
-                kafka.bootstrapServers = broker.bootstrapServers();
+                kafka.bootstrapServers = broker.internalBootstrapServers();
                 kafka.topicPrefix = topicPrefix;
                 new TopicManager(kafka).ensure(Topics.ALL);
             }
@@ -62,6 +68,9 @@ public final class BrokerCommand implements Callable<Integer> {
             }
             System.out.println("certflow broker ready");
             System.out.println("  bootstrap servers : " + broker.bootstrapServers());
+            if (advertisedListener != null) {
+                System.out.println("  advertised as     : " + broker.advertisedListener() + " (internal listener " + broker.internalBootstrapServers() + ")");
+            }
             if (registryUrl != null) {
                 System.out.println("  schema registry   : " + registryUrl);
             }
@@ -69,7 +78,7 @@ public final class BrokerCommand implements Callable<Integer> {
                 System.out.println("  ops endpoint      : " + ops.url() + "/metrics");
             }
             System.out.println("  log directory     : " + logDir + (temporary ? " (deleted on exit)" : ""));
-            System.out.println("  connect with      : CERTFLOW_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrapServers()
+            System.out.println("  connect with      : CERTFLOW_KAFKA__BOOTSTRAP_SERVERS=" + broker.advertisedListener()
                     + (registryUrl == null ? "" : " CERTFLOW_KAFKA__SCHEMA_REGISTRY_URL=" + registryUrl));
             System.out.println("Press Ctrl-C to stop.");
             lifecycle.awaitShutdown();

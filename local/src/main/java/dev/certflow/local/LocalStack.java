@@ -14,6 +14,7 @@ import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.OpsSettings;
 import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.runtime.kafka.TopicManager;
+import dev.certflow.runtime.kafka.BrokerReadiness;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.Topics;
@@ -150,6 +151,11 @@ public final class LocalStack implements AutoCloseable {
         new TopicManager(kafka).ensure(Topics.ALL);
 
         ops = add(OpsServer.start(opsSettings.host, Math.max(opsSettings.port, 0), OpsServer.newRegistry()));
+        if (!opsSettings.brokerCheckInterval.isZero()) {
+            // as every service command (ServiceRunner): /ready is DOWN while the broker does not answer
+            BrokerReadiness brokers = add(BrokerReadiness.start(kafka, "local", opsSettings.brokerCheckInterval, opsSettings.brokerCheckFailures));
+            ops.addReadyCheck("kafka", brokers::ready);
+        }
 
         if (streamsSettings.stateDir == null) {
             Path stateDir = Files.createTempDirectory("certflow-local-streams-");

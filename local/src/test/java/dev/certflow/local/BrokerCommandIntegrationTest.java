@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code certflow broker} as a standalone process, as developers and fault tests use it: it prints
  * how to connect, serves a broker with certflow's topics, stops cleanly on SIGTERM, and with
- * {@code --dir} keeps records and their schemas across a restart.
+ * {@code --dir} keeps records and their schemas across a restart, and {@code --advertised-listener}
+ * sends clients to another address (a proxy) while its own traffic stays direct.
  */
 class BrokerCommandIntegrationTest {
     private static final Schema PROBE = new Schema.Parser().parse(
@@ -147,6 +148,80 @@ class BrokerCommandIntegrationTest {
             assertThat(decoded.get("n")).isEqualTo(7);
         } finally {
             second.stop();
+        }
+    }
+
+    @Test
+    void advertisesAnotherAddressThanItListensOnAndKeepsItsOwnTrafficInternal() throws Exception {
+        int port = dev.certflow.embedded.kafka.EmbeddedKafkaBroker.freePort();
+        try (Forwarder forwarder = new Forwarder(port)) {
+            String advertised = "127.0.0.1:" + forwarder.port();
+            Child child = start("--port", Integer.toString(port), "--registry-port", "0", "--advertised-listener", advertised,
+                    "--create-topics", "--topic-prefix", "adv.");
+            try {
+                assertThat(child.get("advertised as")).as("output: %s", child.lines()).startsWith(advertised + " (internal listener 127.0.0.1:");
+                assertThat(child.get("connect with")).contains("CERTFLOW_KAFKA__BOOTSTRAP_SERVERS=" + advertised + " ");
+                // bootstrapped on the listening port, a client is told the advertised address and goes on there
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + port))) {
+                    var nodes = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
+                    assertThat(nodes).singleElement().satisfies(n -> {
+                        assertThat(n.host()).isEqualTo("127.0.0.1");
+                        assertThat(n.port()).isEqualTo(forwarder.port());
+                    });
+                    // --create-topics went over the internal listener; this listing goes through the forwarder
+                    assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("adv.certificates");
+                }
+                assertThat(forwarder.accepted()).as("connections through the advertised address").isPositive();
+                // the registry keeps its schemas through the internal listener
+                assertThat(registry(child).register("probes-value", PROBE)).isPositive();
+            } finally {
+                child.stop();
+            }
+        }
+    }
+
+    @Test
+    void refusesAnAdvertisedListenerWithoutAPort() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "broker",
+                "--port", "0", "--registry-port", "-1", "--advertised-listener", "proxy.example").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isNotZero();
+        assertThat(output).contains("bad advertised listener 'proxy.example': must be HOST:PORT");
+    }
+
+    /** Forwards every connection on a free loopback port to 127.0.0.1:{@code target}, counting them. */
+    private static final class Forwarder implements AutoCloseable {
+        private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+        Forwarder(int target) throws java.io.IOException {
+            threads.submit(() -> {
+                while (!server.isClosed()) {
+                    java.net.Socket in = server.accept();
+                    java.net.Socket out = new java.net.Socket("127.0.0.1", target);
+                    accepted.incrementAndGet();
+                    threads.submit(() -> in.getInputStream().transferTo(out.getOutputStream()));
+                    threads.submit(() -> out.getInputStream().transferTo(in.getOutputStream()));
+                }
+                return null;
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int accepted() {
+            return accepted.get();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+            threads.shutdownNow();
         }
     }
 

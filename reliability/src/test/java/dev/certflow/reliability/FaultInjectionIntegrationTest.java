@@ -69,12 +69,21 @@ class FaultInjectionIntegrationTest {
         return s.isBlank() ? Set.of() : Arrays.stream(s.split(",")).map(String::strip).collect(Collectors.toSet());
     }
 
+    /** {@code -Dreliability.rows=5} asks for row 5's variants too ({@code 5s}, {@code 5p}). */
     private static void only(String row) {
-        assumeTrue(ROWS.isEmpty() ? !row.equals("0") : ROWS.contains(row), "row " + row + " not asked for (-Dreliability.rows)");
+        boolean asked = ROWS.contains(row) || ROWS.contains(row.replaceFirst("(?<=\\d)[a-z]+$", ""));
+        assumeTrue(ROWS.isEmpty() ? !row.equals("0") : asked, "row " + row + " not asked for (-Dreliability.rows)");
     }
 
-    /** What a fault did: the longest wait for a worker's /ready after it, when it ended, and anything that fails the trial by itself. */
-    record Fault(double recoveredWithin, long endedAt, String problem) {
+    /**
+     * What a fault did: the longest wait for a worker's /ready after it, when it ended, anything that
+     * fails the trial by itself, and what it measured besides (written to the results either way).
+     */
+    record Fault(double recoveredWithin, long endedAt, String problem, String info) {
+        Fault(double recoveredWithin, long endedAt, String problem) {
+            this(recoveredWithin, endedAt, problem, "");
+        }
+
         static Fault of(double recoveredWithin) {
             return new Fault(recoveredWithin, System.nanoTime(), "");
         }
@@ -97,6 +106,12 @@ class FaultInjectionIntegrationTest {
     /** {@code start}: whether the pipeline is started (and ready) before the body runs; the body starts it otherwise. */
     private void trials(String row, String description, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> adjust,
                         boolean start, Body body) throws Exception {
+        trials(row, description, null, adjust, start, body);
+    }
+
+    /** As above, on {@code on} (null: the shared broker). */
+    private void trials(String row, String description, Broker on, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> adjust,
+                        boolean start, Body body) throws Exception {
         only(row);
         long base = Long.getLong("reliability.seed", System.nanoTime() & 0xffffffffL);
         List<Results.Trial> mine = new ArrayList<>();
@@ -106,7 +121,7 @@ class FaultInjectionIntegrationTest {
             LOG.info("row {} trial {} of {}: seed {} (replay: -Dreliability.rows={} -Dreliability.seed={} -Dreliability.trials=1)",
                     row, i + 1, TRIALS, seed, row, seed);
             Results.Trial t;
-            try (Pipeline p = new Pipeline(name, root.resolve(name), broker, postgres, seed, FLEET, adjust)) {
+            try (Pipeline p = new Pipeline(name, root.resolve(name), on != null ? on : broker, postgres, seed, FLEET, adjust)) {
                 if (start) {
                     p.start();
                 }
@@ -121,6 +136,9 @@ class FaultInjectionIntegrationTest {
                     notes.add(String.format(java.util.Locale.ROOT, "ready again only after %.1f s", fault.recoveredWithin()));
                 }
                 boolean passed = v.clean() && notes.isEmpty();
+                if (!fault.info().isEmpty()) {
+                    notes.add(fault.info());
+                }
                 t = new Results.Trial(row, seed, v, fault.recoveredWithin(), v.clean() ? caughtUp : -1, passed, String.join("; ", notes));
                 LOG.info("row {} seed {}: {} (ready within {} s, oracle met {} s after the fault) {} -> {}", row, seed, v.summary(),
                         fault.recoveredWithin(), caughtUp, t.note(), passed ? "pass" : "FAIL");
@@ -276,8 +294,162 @@ class FaultInjectionIntegrationTest {
         });
     }
 
+    /** One step of a fault (freeze, thaw, black-hole, pass). */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * A broker unreachable for {@code seconds} with every connection left open ({@code begin} and
+     * {@code end}: freeze and thaw it, or black-hole and pass its proxy), at a random moment while the
+     * first polls flow: no worker may exit, each one's /ready must answer 503 before the outage ends
+     * and 200 after it, without a restart.
+     */
+    private static Fault unreachable(Pipeline p, Random r, long seconds, Step begin, Step end) throws Exception {
+        Thread.sleep(r.nextInt(4000));
+        Map<String, Double> downAfter = new java.util.TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        long t0 = System.nanoTime();
+        begin.run();
+        try {
+            while (System.nanoTime() - t0 < Duration.ofSeconds(seconds).toNanos()) {
+                for (Child c : p.workers()) {
+                    if (!c.alive()) {
+                        String exited = c.name + " exited during the outage: " + c.tail(5);
+                        if (problems.stream().noneMatch(x -> x.startsWith(c.name + " exited"))) {
+                            problems.add(exited);
+                        }
+                    } else if (!downAfter.containsKey(c.name) && c.status("/ready") == 503) {
+                        downAfter.put(c.name, Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+                    }
+                }
+                Thread.sleep(500);
+            }
+        } finally {
+            end.run();
+        }
+        long back = System.nanoTime();
+        for (Child c : p.workers()) {
+            if (c.alive() && !downAfter.containsKey(c.name)) {
+                problems.add(c.name + "'s /ready never answered 503 during the " + seconds + " s outage");
+            }
+        }
+        if (!problems.isEmpty()) {
+            return new Fault(-1, back, String.join("; ", problems));
+        }
+        double recovered = allReady(p);
+        return new Fault(recovered, back, "", "/ready 503 after (s into the outage): " + downAfter);
+    }
+
     @Test
     @Order(6)
+    void row5s_brokerFrozen() throws Exception {
+        long seconds = Long.getLong("reliability.frozenSeconds", 30);
+        trials("5s", "broker frozen (SIGSTOP) for " + seconds + " s, then SIGCONT: no worker restarted, each /ready 503 during the outage, "
+                + "200 after", (p, r, i) -> unreachable(p, r, seconds, broker.child::freeze, broker.child::thaw));
+    }
+
+    @Test
+    @Order(7)
+    void row5p_brokerBehindABlackHolingProxy() throws Exception {
+        only("5p");
+        long seconds = Long.getLong("reliability.blackholeSeconds", 30);
+        try (Broker proxied = Broker.behindProxy(root.resolve("broker-proxied-" + ProcessHandle.current().pid()),
+                root.resolve("broker-proxied.log")).start()) {
+            trials("5p", "the broker behind a TCP proxy (certflow broker --advertised-listener) that black-holes every connection for "
+                    + seconds + " s, then passes: no worker restarted, each /ready 503 during the outage, 200 after", proxied, c -> { }, true,
+                    (p, r, i) -> unreachable(p, r, seconds, proxied.proxy::blackhole, proxied.proxy::pass));
+        }
+    }
+
+    /** Streams' application id and the sink's worker names: the {@code certflow.dlq.application} of their dead letters. */
+    private static Map<String, List<String>> readers(Pipeline p) {
+        String streams = p.name + "-streams";
+        String views = "certflow-sink-views";
+        String delivery = "certflow-sink-delivery";
+        String oncall = "certflow-sink-oncall";
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        java.util.function.BiConsumer<dev.certflow.schemas.TopicSpec, List<String>> put = (t, apps) -> out.put(t.name(p.prefix), apps);
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATES, List.of(streams, views));
+        put.accept(dev.certflow.schemas.Topics.RENEWAL_ATTEMPTS, List.of(streams, views));
+        put.accept(dev.certflow.schemas.Topics.SOURCE_STATUS, List.of(streams, views));
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATE_NAMES, List.of(streams));
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATE_NAME_MATCHES, List.of(streams));
+        put.accept(dev.certflow.schemas.Topics.ALERT_SILENCES, List.of(streams, oncall));
+        put.accept(dev.certflow.schemas.Topics.ALERT_ACKNOWLEDGEMENTS, List.of(streams, oncall));
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATES_EXPIRING, List.of(views));
+        put.accept(dev.certflow.schemas.Topics.RENEWALS_FAILED, List.of(views));
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATE_RENEWALS, List.of(views));
+        put.accept(dev.certflow.schemas.Topics.CERTIFICATE_ALERTS, List.of(views, delivery));
+        return out;
+    }
+
+    /** Every pill dead-lettered exactly once by each of its topic's readers, with its origin and bytes; nothing else dead-lettered. */
+    private static List<String> deadLetterProblems(List<PoisonPills.Pill> pills, Map<String, List<String>> readers, List<Observed.DeadLetter> dlq) {
+        List<String> problems = new ArrayList<>();
+        Map<String, List<Observed.DeadLetter>> byOrigin = dlq.stream().collect(Collectors.groupingBy(Observed.DeadLetter::origin));
+        Set<String> pillOrigins = pills.stream().map(PoisonPills.Pill::origin).collect(Collectors.toSet());
+        for (PoisonPills.Pill pill : pills) {
+            List<Observed.DeadLetter> mine = byOrigin.getOrDefault(pill.origin(), List.of());
+            for (String app : readers.get(pill.topic())) {
+                List<Observed.DeadLetter> by = mine.stream().filter(d -> app.equals(d.application())).toList();
+                if (by.size() != 1) {
+                    problems.add(pill.kind() + " pill " + pill.origin() + ": " + by.size() + " dead letters from " + app + " (1 expected)");
+                } else if (!Arrays.equals(by.get(0).value(), pill.value())) {
+                    problems.add(pill.kind() + " pill " + pill.origin() + ": " + app + "'s dead letter does not hold the original bytes");
+                }
+            }
+            mine.stream().map(Observed.DeadLetter::application).filter(a -> !readers.get(pill.topic()).contains(a)).distinct()
+                    .forEach(a -> problems.add(pill.kind() + " pill " + pill.origin() + " dead-lettered by " + a + ", which does not read it"));
+        }
+        byOrigin.forEach((origin, ds) -> {
+            if (!pillOrigins.contains(origin)) {
+                problems.add("a record that is no pill dead-lettered: " + origin + " by " + ds.get(0).application() + " ("
+                        + ds.get(0).headers().get(dev.certflow.schemas.DeadLetters.ERROR_CLASS) + ")");
+            }
+        });
+        return problems;
+    }
+
+    @Test
+    @Order(8)
+    void row7_poisonPillsOnEveryInputTopic() throws Exception {
+        trials("7", "poison pills (a bad magic byte, an unknown schema id, a registered id without a body) on every topic streams or the sink "
+                + "reads, about 1 % of each one's records (at least one) in 3 rounds while the first polls flow: each dead-lettered once by "
+                + "every reader, with its origin headers and bytes; nothing else dead-lettered", (p, r, i) -> {
+            Map<String, List<String>> readers = readers(p);
+            List<PoisonPills.Pill> pills;
+            try (PoisonPills poison = new PoisonPills(p.broker.bootstrap(), p.broker.registryUrl(), r)) {
+                for (int round = 0; round < 3; round++) {
+                    Thread.sleep(r.nextInt(5000));
+                    poison.round(List.copyOf(readers.keySet()), 1.0);
+                }
+                pills = poison.pills();
+            }
+            long injected = System.nanoTime();
+            Verdict v = Verdict.await(p, SETTLE, true);
+            int expected = pills.stream().mapToInt(x -> readers.get(x.topic()).size()).sum();
+            List<String> problems = List.of();
+            List<Observed.DeadLetter> dlq = List.of();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            do {
+                if (!problems.isEmpty()) {
+                    Thread.sleep(1000); // a dead letter may trail the outputs the verdict read
+                }
+                dlq = p.observed().deadLetters();
+                problems = deadLetterProblems(pills, readers, dlq);
+            } while (!problems.isEmpty() && System.nanoTime() < deadline);
+            Map<String, Long> kinds = pills.stream().collect(Collectors.groupingBy(PoisonPills.Pill::kind, java.util.TreeMap::new, Collectors.counting()));
+            String info = pills.size() + " pills " + kinds + " on " + readers.size() + " topics; " + expected + " dead letters expected, "
+                    + dlq.size() + " on " + dev.certflow.schemas.Topics.DLQ.name(p.prefix) + " (read_committed)";
+            LOG.info("row 7: {}; verdict {}", info, v.summary());
+            return new Fault(0, injected, problems.size() > 10 ? String.join("; ", problems.subList(0, 10)) + "; ... (" + problems.size() + ")"
+                    : String.join("; ", problems), info);
+        });
+    }
+
+    @Test
+    @Order(9)
     void row3_ingestKilledAndAZombieFenced() throws Exception {
         trials("3", "ingest kill -9 mid-poll (1-2 times), restarted; then a second ingest for the same sources: the first is fenced", (p, r, i) -> {
             double recovered = killAndRestart(p.ingest, r, 2, 3000);

@@ -45,8 +45,21 @@ final class Observed {
         }
     }
 
-    /** One dead letter: its key, the topic it came from, the application that wrote it and its headers. */
-    record DeadLetter(String key, Map<String, String> headers) {
+    /** One dead letter: its key, its value bytes (the original record's) and its headers (origin, application, error). */
+    record DeadLetter(String key, byte[] value, Map<String, String> headers) {
+        /** {@code topic/partition@offset} from the origin headers. */
+        String origin() {
+            return headers.get(DeadLetters.ORIGIN_TOPIC) + "/" + headers.get(DeadLetters.ORIGIN_PARTITION) + "@" + headers.get(DeadLetters.ORIGIN_OFFSET);
+        }
+
+        String application() {
+            return headers.get(DeadLetters.APPLICATION);
+        }
+    }
+
+    /** Keys of the records {@link PoisonPills} writes; never a certificate's, so readers of the outputs skip them. */
+    static boolean poison(String key) {
+        return key != null && key.startsWith(PoisonPills.KEY_PREFIX);
     }
 
     private final String bootstrap;
@@ -64,7 +77,7 @@ final class Observed {
         AvroDeserializer<Alert> values = new AvroDeserializer<>(registry, Alert.class);
         List<AlertRecord> out = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : read(topic)) {
-            if (r.value() == null) {
+            if (r.value() == null || poison(r.key())) {
                 continue;
             }
             Alert a = values.deserialize(topic, r.value());
@@ -91,13 +104,9 @@ final class Observed {
             for (Header h : r.headers()) {
                 headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
             }
-            out.add(new DeadLetter(r.key(), headers));
+            out.add(new DeadLetter(r.key(), r.value(), headers));
         }
         return out;
-    }
-
-    static String origin(DeadLetter d) {
-        return d.headers().get(DeadLetters.ORIGIN_TOPIC);
     }
 
     String topic(TopicSpec spec) {

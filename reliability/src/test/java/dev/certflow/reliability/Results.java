@@ -97,6 +97,17 @@ final class Results {
         if (!any) {
             sb.append("none\n");
         }
+        StringBuilder measured = new StringBuilder();
+        for (var e : trials.entrySet()) {
+            for (Trial t : e.getValue()) {
+                if (t.passed() && !t.note().isEmpty()) {
+                    measured.append("- row ").append(e.getKey()).append(", seed ").append(t.seed()).append(": ").append(t.note().replace("|", "\\|")).append('\n');
+                }
+            }
+        }
+        if (measured.length() > 0) {
+            sb.append("\n## Measured in passed trials\n\n").append(measured);
+        }
         sb.append("\nReplay one trial: `mvn -B -pl reliability -am verify -Dtest=NoSuch -Dsurefire.failIfNoSpecifiedTests=false ")
                 .append("-Dit.test=FaultInjectionIntegrationTest -Dreliability.rows=<#> -Dreliability.seed=<seed> -Dreliability.trials=1`\n");
         Files.createDirectories(file.toAbsolutePath().getParent());

@@ -2,7 +2,12 @@ package dev.certflow.streams;
 
 import dev.certflow.schemas.DeadLetters;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
@@ -17,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Kafka Streams exception handlers that send the record that could not be handled to the
@@ -41,8 +47,11 @@ public final class DeadLetterHandlers {
         String topic;
         String application;
         CertflowMetrics metrics;
+        private Map<String, ?> configs = Map.of();
+        private volatile Producer<byte[], byte[]> globalProducer;
 
         public void configure(Map<String, ?> configs) {
+            this.configs = configs;
             Object t = configs.get(DLQ_TOPIC);
             if (t == null) {
                 throw new IllegalArgumentException("missing Kafka Streams property '" + DLQ_TOPIC + "' (dead-letter topic)");
@@ -52,6 +61,51 @@ public final class DeadLetterHandlers {
             application = app == null ? "certflow-streams" : app.toString();
             Object m = configs.get(METRICS);
             metrics = m instanceof CertflowMetrics cm ? cm : null;
+        }
+
+        /**
+         * A global store's task ({@code -1_-1}: alert-silences, alert-acknowledgements): Kafka Streams 4.4 casts its
+         * context to a record collector it does not have when a handler returns dead-letter records, and the
+         * global thread dies (the whole application goes to ERROR). There is no transaction to join either.
+         */
+        static boolean global(ErrorHandlerContext context) {
+            return context != null && context.taskId() != null && context.taskId().subtopology() < 0;
+        }
+
+        /**
+         * Sends the dead letters itself, synchronously (the global thread moves past the record only after
+         * the broker holds the copy), and returns nothing for Kafka Streams to send. A failed send fails
+         * the global thread, so the record is read again rather than lost.
+         */
+        List<ProducerRecord<byte[], byte[]>> sendFromGlobalThread(List<ProducerRecord<byte[], byte[]>> records) {
+            try {
+                for (ProducerRecord<byte[], byte[]> r : records) {
+                    globalProducer().send(r).get(30, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("cannot dead-letter a global store's record to " + topic + ": " + e, e);
+            }
+            return List.of();
+        }
+
+        private Producer<byte[], byte[]> globalProducer() {
+            Producer<byte[], byte[]> p = globalProducer;
+            if (p == null) {
+                synchronized (this) {
+                    if (globalProducer == null) {
+                        // the application's own client settings (brokers, TLS, SASL), idempotent, not transactional
+                        Map<String, Object> props = new StreamsConfig(configs).getProducerConfigs(application + "-global-dlq");
+                        props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+                        props.put(ProducerConfig.ACKS_CONFIG, "all");
+                        globalProducer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+                    }
+                    p = globalProducer;
+                }
+            }
+            return p;
         }
 
         List<ProducerRecord<byte[], byte[]>> deadLetter(String stage, String originTopic, int partition, long offset,
@@ -80,8 +134,9 @@ public final class DeadLetterHandlers {
                         record.topic(), record.partition(), record.offset());
                 return Response.fail();
             }
-            return Response.resume(deadLetter("deserialization", record.topic(), record.partition(), record.offset(),
-                    record.key(), record.value(), exception));
+            List<ProducerRecord<byte[], byte[]>> dlq = deadLetter("deserialization", record.topic(), record.partition(), record.offset(),
+                    record.key(), record.value(), exception);
+            return Response.resume(global(context) ? sendFromGlobalThread(dlq) : dlq);
         }
     }
 
@@ -100,8 +155,9 @@ public final class DeadLetterHandlers {
                 }
                 return Response.resume();
             }
-            return Response.resume(deadLetter("processing", context.topic(), context.partition(), context.offset(),
-                    context.sourceRawKey(), context.sourceRawValue(), exception));
+            List<ProducerRecord<byte[], byte[]>> dlq = deadLetter("processing", context.topic(), context.partition(), context.offset(),
+                    context.sourceRawKey(), context.sourceRawValue(), exception);
+            return Response.resume(global(context) ? sendFromGlobalThread(dlq) : dlq);
         }
     }
 

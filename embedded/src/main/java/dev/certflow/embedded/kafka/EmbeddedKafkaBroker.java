@@ -46,9 +46,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final int sslPort;
     private final int saslSslPort;
+    private final int internalPort;
+    private final String advertised;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Path logDir, boolean deleteOnClose, int brokerPort, KafkaRaftServer server, int sslPort, int saslSslPort) {
+    private EmbeddedKafkaBroker(Path logDir, boolean deleteOnClose, int brokerPort, KafkaRaftServer server, int sslPort, int saslSslPort,
+                                int internalPort, String advertised) {
+        this.internalPort = internalPort;
+        this.advertised = advertised;
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
@@ -89,12 +94,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param overrides     extra broker properties
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides) {
-        return start(logDir, port, deleteOnClose, overrides, null);
+        return start(logDir, port, deleteOnClose, overrides, (SecureListeners) null);
     }
 
     /** As {@link #start(Path, int, boolean, Map)}, with TLS and SASL_SSL listeners unless {@code secure} is null. */
     public static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides,
                                             SecureListeners secure) {
+        return start(logDir, port, deleteOnClose, overrides, secure, null);
+    }
+
+    /**
+     * As {@link #start(Path, int, boolean, Map)}, telling clients to connect to {@code advertised}
+     * ({@code host:port}) rather than to the port it listens on: a broker reached through a proxy, a
+     * NAT or a port mapping. The broker's own traffic (transaction markers, and whatever runs beside it
+     * in this JVM, such as the schema registry) then uses an internal listener on a free loopback port,
+     * {@link #internalBootstrapServers()}, which advertises itself.
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides, String advertised) {
+        return start(logDir, port, deleteOnClose, overrides, null, advertised);
+    }
+
+    private static EmbeddedKafkaBroker start(Path logDir, int port, boolean deleteOnClose, Map<String, String> overrides,
+                                             SecureListeners secure, String advertised) {
+        if (advertised != null) {
+            checkHostPort(advertised);
+            if (secure != null) {
+                throw new IllegalArgumentException("an advertised listener and the TLS/SASL listeners cannot be combined");
+            }
+        }
         // A fatal broker fault would otherwise halt the whole host JVM
         Exit.setHaltProcedure((status, message) -> LOG.error("Embedded Kafka broker asked to halt with status {}: {}", status, message));
         Exit.setExitProcedure((status, message) -> LOG.error("Embedded Kafka broker asked to exit with status {}: {}", status, message));
@@ -105,6 +132,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         int saslSslPort = secure == null ? -1 : freePort();
         if (secure != null) {
             secureListeners(props, secure, brokerPort, controllerPort, sslPort, saslSslPort);
+        }
+        int internalPort = advertised == null ? -1 : freePort();
+        if (advertised != null) {
+            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",INTERNAL://127.0.0.1:" + internalPort
+                    + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://" + advertised + ",INTERNAL://127.0.0.1:" + internalPort);
+            props.put("inter.broker.listener.name", "INTERNAL");
+            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
         }
         props.putAll(overrides);
         try {
@@ -126,12 +161,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         server.startup();
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, deleteOnClose, brokerPort, server, sslPort, saslSslPort);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, deleteOnClose, brokerPort, server, sslPort, saslSslPort,
+                internalPort, advertised);
         broker.awaitReady(Duration.ofSeconds(60));
         if (secure != null && !secure.scramUsers().isEmpty()) {
             broker.createScramUsers(secure.scramUsers(), Duration.ofSeconds(30));
         }
-        LOG.info("Embedded Kafka broker ready on {}", broker.bootstrapServers());
+        LOG.info("Embedded Kafka broker ready on {}{}", broker.bootstrapServers(), advertised == null ? "" : " (advertised as " + advertised + ")");
         return broker;
     }
 
@@ -178,6 +214,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
+    /** {@code host:port} with a port from 1 to 65535, or an IllegalArgumentException naming the value. */
+    static void checkHostPort(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? "" : hostPort.substring(0, colon);
+        String port = colon < 0 ? "" : hostPort.substring(colon + 1);
+        boolean ok = !host.isBlank() && !host.contains("/") && port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1
+                && Integer.parseInt(port) <= 65535;
+        if (!ok) {
+            throw new IllegalArgumentException("bad advertised listener '" + hostPort + "': must be HOST:PORT with a port from 1 to 65535 "
+                    + "(e.g. 127.0.0.1:19092)");
+        }
+    }
+
     private static void secureListeners(Properties p, SecureListeners secure, int brokerPort, int controllerPort, int sslPort, int saslSslPort) {
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslSslPort
                 + ",CONTROLLER://127.0.0.1:" + controllerPort);
@@ -195,7 +244,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Creates SCRAM-SHA-512 credentials over the plaintext listener and waits until the broker knows them. */
     private void createScramUsers(Map<String, String> users, Duration timeout) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrapServers()))) {
             List<UserScramCredentialAlteration> alterations = new ArrayList<>();
             users.forEach((user, password) -> alterations.add(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)));
@@ -215,8 +264,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** The client listener, where it listens (a client told another address by {@link #advertisedListener()} goes there next). */
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
+    }
+
+    /** The address clients are told to connect to: the advertised listener, or {@link #bootstrapServers()}. */
+    public String advertisedListener() {
+        return advertised != null ? advertised : bootstrapServers();
+    }
+
+    /**
+     * An address that reaches the broker directly whatever it advertises to clients: the internal
+     * listener when one is advertised, else {@link #bootstrapServers()}.
+     */
+    public String internalBootstrapServers() {
+        return internalPort > 0 ? "127.0.0.1:" + internalPort : bootstrapServers();
     }
 
     /** The SSL listener's address (started with {@link SecureListeners}). */
@@ -238,7 +301,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrapServers()))) {
             while (true) {
                 try {
                     if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {

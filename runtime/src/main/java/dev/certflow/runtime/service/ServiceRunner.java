@@ -3,6 +3,7 @@ package dev.certflow.runtime.service;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.OpsSettings;
+import dev.certflow.runtime.kafka.BrokerReadiness;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.runtime.ops.OpsServer;
 import dev.certflow.schemas.TopicSpec;
@@ -17,7 +18,8 @@ import java.util.function.BiConsumer;
  * What every long-running service command does: load and check the configuration (one file for
  * all commands), serve {@code /health}, {@code /ready} and {@code /metrics}, ensure its topics and
  * start the service (both retried while a broker or the database is unreachable, see
- * {@link StartupRetry}), and stop everything on Ctrl-C / SIGTERM.
+ * {@link StartupRetry}), and stop everything on Ctrl-C / SIGTERM. {@code /ready} is DOWN until the
+ * service started and whenever the brokers stop answering ({@link BrokerReadiness}).
  */
 public final class ServiceRunner {
     /** The top-level sections of the one configuration file. */
@@ -58,6 +60,11 @@ public final class ServiceRunner {
             AtomicBoolean started = new AtomicBoolean();
             if (ops != null) {
                 ops.addReadyCheck("started", started::get);
+                if (!opsSettings.brokerCheckInterval.isZero()) {
+                    BrokerReadiness brokers = lifecycle.add(BrokerReadiness.start(kafka, section, opsSettings.brokerCheckInterval,
+                            opsSettings.brokerCheckFailures));
+                    ops.addReadyCheck("kafka", brokers::ready);
+                }
             }
             StartupRetry retry = new StartupRetry(section, opsSettings.startupTimeout);
             retry.run("checking the topics", StartupRetry::dependencyUnavailable, () -> new TopicManager(kafka).ensure(topics));
