@@ -105,9 +105,13 @@ final class CertificateLifecycle {
     /** Re-evaluates one certificate at {@code now}: table row, alerts, next scheduled transition. */
     void evaluate(String key, long now) {
         Certificate c = certificates.get(key);
-        if (c == null) {
-            return;
+        if (c != null) {
+            evaluate(key, c, now);
         }
+    }
+
+    /** As {@link #evaluate(String, long)} with the certificate just stored for {@code key} (no store read and decode). */
+    void evaluate(String key, Certificate c, long now) {
         boolean known = ExpiryRules.hasKnownExpiry(c);
         ExpiryRules.Evaluation ev = rules.evaluate(c, now);
         ExpiryRules.Bucket bucket = ev.bucket();

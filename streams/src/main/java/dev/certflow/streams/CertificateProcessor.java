@@ -110,7 +110,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
             }
         }
         lifecycle.publishNames(key, prev, c, now);
-        lifecycle.evaluate(key, now);
+        lifecycle.evaluate(key, c, now);
         FailedRenewal f = failed.get(key);
         if (f != null && (!c.equals(f.getCertificate()) || !java.util.Objects.equals(f.getOwner(), Owners.of(lifecycle.owners(), c.getKey(), c)))) {
             // keep the failed-renewal row's certificate snapshot and owner current

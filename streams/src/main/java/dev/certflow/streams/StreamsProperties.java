@@ -10,6 +10,8 @@ import java.util.Properties;
 /** Builds the Kafka Streams properties from the {@code kafka} and {@code streams} sections. */
 public final class StreamsProperties {
     private static final long MIB = 1024L * 1024;
+    /** The record cache of the stores built with caching (all threads together). */
+    static final long RECORD_CACHE_BYTES = 16 * MIB;
 
     private StreamsProperties() {
     }
@@ -26,7 +28,9 @@ public final class StreamsProperties {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.numStandbyReplicas);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.numStreamThreads);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        // only stores built withCachingEnabled use the record cache (fleet-counts: one changelog write per counter per
+        // commit); at 0 bytes such a store evicted on every put, a changelog record per counter per certificate
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, RECORD_CACHE_BYTES);
         if (settings.commitInterval != null) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval.toMillis());
         }
