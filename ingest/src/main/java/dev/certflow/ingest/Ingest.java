@@ -6,7 +6,7 @@ import dev.certflow.ingest.config.SmoxySourceConfig;
 import dev.certflow.ingest.config.SourceConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.ingest.http.HttpFetcher;
-import dev.certflow.ingest.http.Sleeper;
+import dev.certflow.runtime.service.Sleeper;
 import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.publish.CheckpointLoader;
 import dev.certflow.ingest.publish.Publisher;

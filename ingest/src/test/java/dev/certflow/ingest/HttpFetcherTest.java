@@ -3,7 +3,7 @@ package dev.certflow.ingest;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.certflow.ingest.http.HttpFetcher;
-import dev.certflow.ingest.http.Sleeper;
+import dev.certflow.runtime.service.Sleeper;
 import dev.certflow.ingest.http.SourceException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

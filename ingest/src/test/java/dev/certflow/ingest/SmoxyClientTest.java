@@ -173,7 +173,7 @@ class SmoxyClientTest {
         wm.stubFor(get(urlPathMatching(CERTS + "/c[0-9]+/attempts")).atPriority(1).inScenario("limit").whenScenarioStateIs(Scenario.STARTED)
                 .willSetStateTo("open").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")));
         var fetcher = new dev.certflow.ingest.http.HttpFetcher(source -> TestSupport.LOOPBACK, 1,
-                Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(30), dev.certflow.ingest.http.Sleeper.REAL,
+                Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(30), dev.certflow.runtime.service.Sleeper.REAL,
                 java.time.Clock.systemUTC());
         var sink = new TestSupport.RecordingSink();
         try (SmoxyClient client = new SmoxyClient(config, fetcher, ItemCounter.NONE)) {

@@ -1,7 +1,7 @@
 package dev.certflow.ingest;
 
 import dev.certflow.ingest.http.HttpFetcher;
-import dev.certflow.ingest.http.Sleeper;
+import dev.certflow.runtime.service.Sleeper;
 import dev.certflow.ingest.source.CertState;
 import dev.certflow.ingest.source.ItemError;
 import dev.certflow.ingest.source.Observation;

@@ -1,5 +1,6 @@
 package dev.certflow.ingest.http;
 
+import dev.certflow.runtime.service.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

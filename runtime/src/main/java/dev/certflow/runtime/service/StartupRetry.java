@@ -33,28 +33,21 @@ public final class StartupRetry {
     static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-    /** Waits between attempts; tests pass one that records and moves a clock instead. */
-    @FunctionalInterface
-    public interface Pause {
-        Pause REAL = d -> Thread.sleep(Math.max(0, d.toMillis()));
-
-        void pause(Duration duration) throws InterruptedException;
-    }
-
     private final String service;
     private final Duration timeout;
     private final Clock clock;
-    private final Pause pause;
+    private final Sleeper sleeper;
 
-    public StartupRetry(String service, Duration timeout, Clock clock, Pause pause) {
+    /** {@code sleeper}: waits between attempts (tests pass one that moves {@code clock} instead). */
+    public StartupRetry(String service, Duration timeout, Clock clock, Sleeper sleeper) {
         this.service = service;
         this.timeout = timeout;
         this.clock = clock;
-        this.pause = pause;
+        this.sleeper = sleeper;
     }
 
     public StartupRetry(String service, Duration timeout) {
-        this(service, timeout, Clock.systemUTC(), Pause.REAL);
+        this(service, timeout, Clock.systemUTC(), Sleeper.REAL);
     }
 
     /** Runs {@code step}, again after each error {@code retriable} accepts, until it succeeds or the timeout passed. */
@@ -82,7 +75,7 @@ public final class StartupRetry {
                 }
                 LOG.warn("{}: {} failed ({}); attempt {} again in {} ms, until {} (ops.startupTimeout)",
                         service, step, describe(e), n + 1, wait.toMillis(), giveUpAt);
-                pause.pause(wait);
+                sleeper.sleep(wait);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }

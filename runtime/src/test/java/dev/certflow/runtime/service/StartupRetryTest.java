@@ -23,7 +23,7 @@ class StartupRetryTest {
     private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
 
     /** A clock the pauses move, so no test waits. */
-    private static final class FakeTime implements StartupRetry.Pause {
+    private static final class FakeTime implements Sleeper {
         Instant now = T0;
         final List<Duration> pauses = new ArrayList<>();
 
@@ -47,7 +47,7 @@ class StartupRetryTest {
         }
 
         @Override
-        public void pause(Duration d) {
+        public void sleep(Duration d) {
             pauses.add(d);
             now = now.plus(d);
         }
