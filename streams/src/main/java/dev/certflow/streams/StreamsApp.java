@@ -2,6 +2,7 @@ package dev.certflow.streams;
 
 import com.sun.net.httpserver.HttpHandler;
 import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.schemas.Topics;
 import dev.certflow.runtime.kafka.ClockTime;
 import dev.certflow.runtime.ops.OpsServer;
 import io.micrometer.core.instrument.Gauge;
@@ -87,6 +88,9 @@ public final class StreamsApp implements AutoCloseable {
                 : ops != null ? "localhost:" + ops.port() : null;
         Properties props = StreamsProperties.of(kafka, settings, appServer, metrics);
         Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics, clock);
+        // every subtopology is co-partitioned with certificates: that many tasks at most
+        int tasks = kafka.partitions > 0 ? kafka.partitions : Topics.CERTIFICATES.partitions();
+        props.put(BoundedRocksDbConfig.STORES, BoundedRocksDbConfig.storesAtMost(topology.describe(), tasks));
         CoPartitioning.check(kafka, topology.describe());
         LOG.info("Starting Kafka Streams application {} (processing {}, query API at {})", settings.applicationId,
                 settings.processingGuarantee, appServer);

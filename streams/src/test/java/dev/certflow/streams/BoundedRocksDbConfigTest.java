@@ -4,7 +4,9 @@ import dev.certflow.runtime.config.ConfigException;
 import dev.certflow.runtime.config.ConfigLoader;
 import dev.certflow.runtime.config.ConfigTree;
 import dev.certflow.runtime.config.KafkaSettings;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Options;
@@ -50,6 +52,8 @@ class BoundedRocksDbConfigTest {
             assertThat(a.writeBufferManager()).isSameAs(shared.writeBuffers()).isSameAs(b.writeBufferManager());
             assertThat(a.writeBufferSize()).isEqualTo(8 * MIB);
             assertThat(a.maxWriteBufferNumber()).isEqualTo(3);
+            // a memtable is charged to the manager per arena block: small blocks, or empty memtables fill the budget
+            assertThat(a.arenaBlockSize()).isEqualTo(BoundedRocksDbConfig.ARENA_BLOCK_BYTES);
             BlockBasedTableConfig table = (BlockBasedTableConfig) a.tableFormatConfig();
             assertThat(table.cacheIndexAndFilterBlocks()).isTrue();
             assertThat(table.cacheIndexAndFilterBlocksWithHighPriority()).isTrue();
@@ -58,6 +62,23 @@ class BoundedRocksDbConfigTest {
             assertThat(shared.cache().isOwningHandle()).isTrue();
             assertThat(shared.writeBuffers().isOwningHandle()).isTrue();
         }
+    }
+
+    @Test
+    void eachMemtableIsSizedSoThatAllOfThemStayUnderHalfTheBudget() {
+        // 20 stores x 6 partitions + 2 global stores share 48 MiB: about 200 KiB each, so they flush themselves
+        assertThat(BoundedRocksDbConfig.writeBufferBytes(48 * MIB, 122)).isEqualTo(48 * MIB / 244);
+        assertThat(BoundedRocksDbConfig.writeBufferBytes(48 * MIB, 1)).isEqualTo(16 * MIB);
+        assertThat(BoundedRocksDbConfig.writeBufferBytes(MIB, 1000)).as("RocksDB's smallest").isEqualTo(64 * 1024);
+    }
+
+    @Test
+    void theStoreCountIsEveryStoreTimesThePartitionsPlusTheGlobalOnes() {
+        StreamsBuilder b = new StreamsBuilder();
+        b.table("in-a", Materialized.as("store-a"));
+        b.table("in-b", Materialized.as("store-b"));
+        b.globalTable("in-g", Materialized.as("store-g"));
+        assertThat(BoundedRocksDbConfig.storesAtMost(b.build().describe(), 6)).isEqualTo(2 * 6 + 1);
     }
 
     @Test

@@ -24,6 +24,7 @@ import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.utils.Time;
 
 import java.io.OutputStream;
@@ -102,8 +103,11 @@ final class LatencyRows {
              StreamsApp app = StreamsApp.start(kafka, s, new SimpleMeterRegistry(), null, Time.SYSTEM);
              Publisher publisher = new Publisher("bench-latency", kafka, Clock.systemUTC())) {
             publisher.init();
-            if (!Bench.await(Duration.ofMinutes(20), Duration.ofMillis(100), () -> TopologyRows.processed(app.streams()) >= loaded)) {
-                throw new IllegalStateException("streams did not process the " + loaded + " loaded records");
+            try (Admin admin = Admin.create(kafka.admin("bench-committed"))) {
+                if (!Bench.await(Duration.ofMinutes(20), Duration.ofMillis(100),
+                        () -> TopologyRows.committed(admin, s.applicationId, kafka.topics().certificates().name()) >= loaded)) {
+                    throw new IllegalStateException("streams did not commit the " + loaded + " loaded records");
+                }
             }
             // background certificates only: the scripted ones near a threshold alert on their own
             List<Certificate> pool = new ArrayList<>(corpus.certificates().subList(Math.min(corpus.size() - 1, 9 * 10), corpus.size()));

@@ -11,8 +11,11 @@ import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsProperties;
 import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.KafkaStreams;
@@ -24,13 +27,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * R3 and R4 on one loaded input: the corpus plus half as many Zipf-skewed updates in
  * {@code certificates}; each round runs, on the same records, (a) certflow's topology under
  * exactly_once_v2 (the default), (b) a pass-through topology with the same serdes and the same
- * Kafka Streams properties, (c) certflow's topology under at_least_once. Throughput is records
- * processed (the stream thread's {@code process-total}) per second from RUNNING to the last record.
+ * Kafka Streams properties, (c) certflow's topology under at_least_once. Throughput is input records
+ * committed (the application's committed offsets on {@code certificates}) per second from RUNNING until
+ * every input record is committed. The stream threads' {@code process-total} was not usable: it counts
+ * records of the repartition and global topics too, and restarts from 0 when a thread is replaced.
  */
 final class TopologyRows {
     private static final String PASSTHROUGH_OUT = "bench-passthrough";
@@ -124,8 +132,11 @@ final class TopologyRows {
             }
             long t0 = System.nanoTime();
             Duration timeout = warmUp ? Duration.ofMinutes(2) : Duration.ofMinutes(20);
-            if (!Bench.await(timeout, Duration.ofMillis(20), () -> processed(streams) >= records)) {
-                throw new IllegalStateException("processed " + processed(streams) + " of " + records + " records within " + timeout);
+            try (Admin admin = Admin.create(kafka.admin("bench-committed"))) {
+                if (!Bench.await(timeout, Duration.ofMillis(20), () -> committed(admin, s.applicationId, kafka.topics().certificates().name()) >= records)) {
+                    throw new IllegalStateException("committed " + committed(admin, s.applicationId, kafka.topics().certificates().name())
+                            + " of " + records + " input records within " + timeout);
+                }
             }
             return records / ((System.nanoTime() - t0) / 1e9);
         } finally {
@@ -143,17 +154,23 @@ final class TopologyRows {
         return t;
     }
 
-    /** Records processed by the client's stream threads. */
-    static double processed(KafkaStreams streams) {
-        double sum = 0;
-        for (var e : streams.metrics().entrySet()) {
-            if (e.getKey().name().equals("process-total") && e.getKey().group().equals("stream-thread-metrics")) {
-                Object v = e.getValue().metricValue();
-                if (v instanceof Number n) {
-                    sum += n.doubleValue();
+    /** The application's committed input offsets on {@code topic}, summed over partitions: input records done. */
+    static long committed(Admin admin, String applicationId, String topic) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            long sum = 0;
+            for (var e : offsets.entrySet()) {
+                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
+                    sum += e.getValue().offset();
                 }
             }
+            return sum;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading " + applicationId + "'s offsets", e);
+        } catch (ExecutionException | TimeoutException e) {
+            return 0; // the group is not there yet, or the broker is slow: the poll asks again
         }
-        return sum;
     }
 }
