@@ -108,13 +108,7 @@ class CanarySecretIntegrationTest {
         config.maxRetries = 0;
         var ok = leegality("esign-ok", wm.baseUrl() + "/ok");
         var denied = leegality("esign-denied", wm.baseUrl() + "/denied");
-        var smoxy = new SmoxySourceConfig();
-        smoxy.name = "smoxy-acme";
-        smoxy.baseUrl = wm.baseUrl();
-        smoxy.organizationId = "org-1";
-        smoxy.token = Secret.of(CANARY + "-smoxy");
-        smoxy.authScheme = "bearer";
-        smoxy.allowedNetworks = List.of("127.0.0.0/8");
+        var smoxy = smoxy(wm.baseUrl());
         config.sources = List.of(ok, denied, smoxy, yeastar("pbx-1", wm.baseUrl()), yeastar("pbx-2", wm.baseUrl() + "/pbx2"));
         ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults().withSleeper(new TestSupport.RecordingSleeper()));
         List<PollResult> results = new ArrayList<>();
@@ -161,13 +155,7 @@ class CanarySecretIntegrationTest {
 
         IngestConfig config = new IngestConfig();
         config.maxRetries = 0;
-        var smoxy = new SmoxySourceConfig();
-        smoxy.name = "smoxy-acme";
-        smoxy.baseUrl = wm.baseUrl();
-        smoxy.organizationId = "org-1";
-        smoxy.token = Secret.of(CANARY + "-smoxy");
-        smoxy.authScheme = "bearer";
-        smoxy.allowedNetworks = List.of("127.0.0.0/8");
+        var smoxy = smoxy(wm.baseUrl());
         config.sources = List.of(leegality("esign-denied", wm.baseUrl() + "/denied"), leegality("esign-down", wm.baseUrl() + "/down"), smoxy,
                 yeastar("pbx-1", wm.baseUrl()), yeastar("pbx-2", wm.baseUrl() + "/pbx2"));
         ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults().withSleeper(new TestSupport.RecordingSleeper()));
@@ -220,6 +208,17 @@ class CanarySecretIntegrationTest {
             }
         }
         return records;
+    }
+
+    static SmoxySourceConfig smoxy(String base) {
+        var smoxy = new SmoxySourceConfig();
+        smoxy.name = "smoxy-acme";
+        smoxy.baseUrl = base;
+        smoxy.organizationId = "org-1";
+        smoxy.token = Secret.of(CANARY + "-smoxy");
+        smoxy.authScheme = "bearer";
+        smoxy.allowedNetworks = List.of("127.0.0.0/8");
+        return smoxy;
     }
 
     static LeegalitySourceConfig leegality(String name, String base) {
