@@ -12,6 +12,7 @@ import dev.certflow.ingest.config.IngestConfig;
 import dev.certflow.ingest.config.LeegalitySourceConfig;
 import dev.certflow.ingest.config.SmoxySourceConfig;
 import dev.certflow.ingest.config.YeastarSourceConfig;
+import dev.certflow.ingest.http.SourceException;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.runtime.kafka.TopicManager;
@@ -39,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Plants one canary in every credential, in the tokens the PBX hands out, in auth_info_list values
  * and in smoxy's key material; runs the workers through their success and failure paths; then
  * asserts the canary is in no log line (raw, before the masking layout) and in no byte of any
- * record key, value or header on any topic.
+ * record key, value or header on any topic; and the same when the upstreams' error bodies echo
+ * the credentials back.
  */
 class CanarySecretIntegrationTest {
     static final String CANARY = "CANARY" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -106,13 +108,7 @@ class CanarySecretIntegrationTest {
         config.maxRetries = 0;
         var ok = leegality("esign-ok", wm.baseUrl() + "/ok");
         var denied = leegality("esign-denied", wm.baseUrl() + "/denied");
-        var smoxy = new SmoxySourceConfig();
-        smoxy.name = "smoxy-acme";
-        smoxy.baseUrl = wm.baseUrl();
-        smoxy.organizationId = "org-1";
-        smoxy.token = Secret.of(CANARY + "-smoxy");
-        smoxy.authScheme = "bearer";
-        smoxy.allowedNetworks = List.of("127.0.0.0/8");
+        var smoxy = smoxy(wm.baseUrl());
         config.sources = List.of(ok, denied, smoxy, yeastar("pbx-1", wm.baseUrl()), yeastar("pbx-2", wm.baseUrl() + "/pbx2"));
         ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults().withSleeper(new TestSupport.RecordingSleeper()));
         List<PollResult> results = new ArrayList<>();
@@ -125,7 +121,64 @@ class CanarySecretIntegrationTest {
         wm.verify(getRequestedFor(urlPathEqualTo("/ok/api/v1/certificates/expiring-soon")).withHeader("X-Auth-Token", equalTo(CANARY + "-lee-esign-ok")));
         wm.verify(getRequestedFor(urlPathEqualTo(LIST)).withQueryParam("access_token", equalTo(CANARY + "-at")));
 
-        // logs: every event captured, raw (no masking layout)
+        assertNoCanaryInLogs();
+        assertThat(assertNoCanaryOnTopics()).as("records were published (certificates, attempts, status, checkpoints, dead letters)").isGreaterThan(10);
+        assertThat(KafkaReads.raw(kafka, kafka.topics().deadLetters().name())).as("bad items dead-lettered").hasSize(3);
+    }
+
+    /**
+     * Upstreams that echo the request back in their errors (the Leegality message, the PBX's errmsg,
+     * smoxy's detail): the credentials they quote must not come out in a poll's error, a log line or
+     * a record. The vendor's codes still do.
+     */
+    @Test
+    void errorBodiesThatEchoTheRequestBackCarryNoCredentialOut() throws Exception {
+        String leegalityEcho = """
+                {"code":"LE_ERR_SS_%2$s","errors":[{"message":"[you sent days=3650 X-Auth-Token: %1$s-lee-%3$s GET /api/v1/x] Invalid or expired token","path":"/x","code":"LE_ERR_SS_303"}]}""";
+        wm.stubFor(get(urlPathEqualTo("/denied/api/v1/certificates/expiring-soon")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withBody(leegalityEcho.formatted(CANARY, "401", "esign-denied"))));
+        wm.stubFor(get(urlPathEqualTo("/down/api/v1/certificates/expiring-soon")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json").withBody(leegalityEcho.formatted(CANARY, "500", "esign-down"))));
+        wm.stubFor(get(urlPathEqualTo("/api/organizations/org-1/certificates")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withBody("{\"code\":401,\"message\":\"[you sent Authorization: Bearer %s-smoxy] Invalid JWT Token\"}"
+                        .formatted(CANARY))));
+        // pbx-1: a token, then every list call refused quoting it (also after authenticating again)
+        wm.stubFor(post(urlEqualTo("/openapi/v1.0/get_token")).willReturn(okJson("""
+                {"errcode":0,"errmsg":"SUCCESS","access_token_expire_time":1800,"access_token":"%1$s-at",
+                 "refresh_token_expire_time":86400,"refresh_token":"%1$s-rt"}""".formatted(CANARY))));
+        wm.stubFor(get(urlPathEqualTo(LIST)).willReturn(okJson("""
+                {"errcode":10004,"errmsg":"[you sent access_token=%1$s-at&page=1&page_size=100] INVALID OR EXPIRED ACCESS TOKEN"}""".formatted(CANARY))));
+        // pbx-2: the login refused quoting user name and password
+        wm.stubFor(post(urlEqualTo("/pbx2/openapi/v1.0/get_token")).willReturn(okJson("""
+                {"errcode":20002,"errmsg":"[you sent {\\"username\\":\\"%1$s-id-pbx-2\\",\\"password\\":\\"%1$s-secret-pbx-2\\"}] INVALID USERNAME OR PASSWORD"}"""
+                .formatted(CANARY))));
+
+        IngestConfig config = new IngestConfig();
+        config.maxRetries = 0;
+        var smoxy = smoxy(wm.baseUrl());
+        config.sources = List.of(leegality("esign-denied", wm.baseUrl() + "/denied"), leegality("esign-down", wm.baseUrl() + "/down"), smoxy,
+                yeastar("pbx-1", wm.baseUrl()), yeastar("pbx-2", wm.baseUrl() + "/pbx2"));
+        ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults().withSleeper(new TestSupport.RecordingSleeper()));
+        List<PollResult> results = new ArrayList<>();
+        for (String s : ingest.sources()) {
+            results.add(ingest.pollNow(s));
+        }
+        assertThat(results).extracting(PollResult::outcome).containsOnly(PollOutcome.FAILED);
+        assertThat(results).extracting(PollResult::errorKind).containsExactly(
+                SourceException.AUTH, SourceException.HTTP_5XX, SourceException.AUTH, SourceException.AUTH, SourceException.AUTH);
+        assertThat(results).allSatisfy(r -> assertThat(r.errorMessage()).startsWith("source " + r.source() + ":").doesNotContain(CANARY));
+        // the vendors' words still come through, the credentials masked
+        assertThat(results.get(0).errorMessage()).contains("LE_ERR_SS_401").contains("LE_ERR_SS_303 [you sent days=3650 X-Auth-Token: ******");
+        assertThat(results.get(3).errorMessage()).contains("errcode 10004 [you sent access_token=******&page=1");
+        assertThat(results.get(4).errorMessage()).contains("errcode 20002");
+        wm.verify(2, getRequestedFor(urlPathEqualTo(LIST)).withQueryParam("access_token", equalTo(CANARY + "-at"))); // asked again once
+
+        assertNoCanaryInLogs();
+        assertThat(assertNoCanaryOnTopics()).as("status records of the failed polls").isGreaterThanOrEqualTo(5);
+    }
+
+    /** Every log event captured, raw (no masking layout), holds no canary. */
+    private void assertNoCanaryInLogs() {
         assertThat(logs.list).as("the workers logged something").hasSizeGreaterThan(5);
         for (ILoggingEvent e : logs.list) {
             if (e.getLoggerName().toLowerCase().contains("wiremock")) {
@@ -133,8 +186,10 @@ class CanarySecretIntegrationTest {
             }
             assertThat(render(e)).as("log line from %s", e.getLoggerName()).doesNotContain(CANARY);
         }
+    }
 
-        // topics: every byte of every record on every topic of this run
+    /** No byte of any record key, value or header on any topic of this run holds the canary; returns the records read. */
+    private int assertNoCanaryOnTopics() throws Exception {
         List<String> names;
         try (Admin admin = Admin.create(kafka.admin("canary-admin"))) {
             names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(n -> n.startsWith(kafka.topicPrefix)).toList();
@@ -152,8 +207,18 @@ class CanarySecretIntegrationTest {
                 }
             }
         }
-        assertThat(records).as("records were published (certificates, attempts, status, checkpoints, dead letters)").isGreaterThan(10);
-        assertThat(KafkaReads.raw(kafka, kafka.topics().deadLetters().name())).as("bad items dead-lettered").hasSize(3);
+        return records;
+    }
+
+    static SmoxySourceConfig smoxy(String base) {
+        var smoxy = new SmoxySourceConfig();
+        smoxy.name = "smoxy-acme";
+        smoxy.baseUrl = base;
+        smoxy.organizationId = "org-1";
+        smoxy.token = Secret.of(CANARY + "-smoxy");
+        smoxy.authScheme = "bearer";
+        smoxy.allowedNetworks = List.of("127.0.0.0/8");
+        return smoxy;
     }
 
     static LeegalitySourceConfig leegality(String name, String base) {

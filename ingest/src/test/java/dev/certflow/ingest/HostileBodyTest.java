@@ -40,6 +40,13 @@ class HostileBodyTest {
      * when the connection does, which here it does not (1 TiB at most: never waited for).
      */
     private String endless(String prefix, byte filler) throws IOException {
+        return endless("200 OK", prefix, filler);
+    }
+
+    /** Bytes of the endless body the server got written (into the socket's buffers or read by the client). */
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+
+    private String endless(String status, String prefix, byte filler) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
@@ -61,12 +68,13 @@ class HostileBodyTest {
                         out.write(token);
                         continue;
                     }
-                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                     out.write(prefix.getBytes(StandardCharsets.UTF_8));
                     byte[] chunk = new byte[64 * 1024];
                     Arrays.fill(chunk, filler);
-                    for (long sent = 0; sent < 1L << 40; sent += chunk.length) {
+                    while (sent.get() < 1L << 40) {
                         out.write(chunk);
+                        sent.addAndGet(chunk.length);
                     }
                 } catch (IOException | RuntimeException e) {
                     // the client stopped reading, or the server closed
@@ -116,5 +124,31 @@ class HostileBodyTest {
     @Test
     void aStringWithoutEndIsCutAtTheStringLimit() throws Exception {
         failsAsMalformed("{\"errcode\":0,\"errmsg\":\"", (byte) 'A');
+    }
+
+    /**
+     * An error answer without end (a 401 and a 503 whose bodies never stop): read up to the fetcher's
+     * 64 KiB cap, never drained, so the poll fails at once and the server cannot push more than the
+     * sockets' buffers hold. The 503 is retried, each try as bounded.
+     */
+    @Test
+    void anEndlessErrorBodyIsReadOnlyUpToItsCapAndNotDrained() throws Exception {
+        for (String status : new String[]{"401 Unauthorized", "503 Service Unavailable"}) {
+            sent.set(0);
+            String base = endless(status, "{\"errcode\":1,\"errmsg\":\"", (byte) 'E');
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                try (YeastarClient client = client(base)) {
+                    assertThatThrownBy(() -> client.poll(NOW, new TestSupport.RecordingSink()))
+                            .isInstanceOf(SourceException.class)
+                            .hasMessageStartingWith("source pbx-hostile: ")
+                            .hasMessageEndingWith(status.startsWith("401") ? "/certificate/list: HTTP 401" : ": HTTP 503")
+                            .satisfies(e -> assertThat(((SourceException) e).kind())
+                                    .isEqualTo(status.startsWith("401") ? SourceException.AUTH : SourceException.HTTP_5XX));
+                }
+            });
+            // a 1 TiB body; what left the server fits in the loopback sockets' buffers, nowhere near the body
+            assertThat(sent.get()).as("bytes the server wrote for the %s", status).isLessThan(64L << 20);
+            server.close();
+        }
     }
 }

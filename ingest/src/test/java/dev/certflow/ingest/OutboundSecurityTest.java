@@ -41,7 +41,8 @@ class OutboundSecurityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file:/etc/passwd", "jar:file:/tmp/x.jar!/a", "ftp://files.example.com/x", "gopher://h:70/x", "ldap://h/x"})
+    @ValueSource(strings = {"file:/etc/passwd", "file:///etc/shadow", "jar:file:/tmp/x.jar!/a", "jar:http://h.example/x.jar!/a",
+            "ftp://files.example.com/x", "gopher://h:70/x", "ldap://h/x", "data:text/plain,hello", "netdoc:/etc/passwd"})
     void otherSchemesAreRefusedNamingTheSourceAndTheKey(String url) {
         String scheme = url.substring(0, url.indexOf(':'));
         assertThatThrownBy(() -> bind(smoxy(url, "")))
@@ -52,13 +53,16 @@ class OutboundSecurityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://169.254.169.254/latest", "http://[fd00:ec2::254]/", "http://metadata.google.internal/computeMetadata",
-            "http://127.0.0.1:8080", "http://10.1.2.3", "http://[::ffff:192.168.1.1]/", "http://[fe80::1]/", "http://100.64.0.1", "http://0.0.0.0:80"})
+            "http://127.0.0.1:8080", "http://10.1.2.3", "http://[::ffff:192.168.1.1]/", "http://[fe80::1]/", "http://100.64.0.1", "http://0.0.0.0:80",
+            "http://169.254.170.2/v2/credentials", "http://100.100.100.200/latest/meta-data", "http://metadata/computeMetadata/v1",
+            "http://instance-data/latest", "http://[fd12:3456:789a::1]/", "http://[fc00::1]/", "http://[::1]:8080/", "http://172.16.5.4",
+            "http://192.168.1.1", "http://169.254.1.1", "http://[::ffff:169.254.169.254]/", "http://[64:ff9b::a9fe:a9fe]/"})
     void nonPublicAddressLiteralsAndMetadataNamesAreRefusedAtStart(String url) {
         assertThatThrownBy(() -> bind(smoxy(url, "")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'ingest.sources[1].baseUrl'")
                 .hasMessageContaining("(source smoxy-acme)")
-                .hasMessageMatching("(?s).*(loopback|private|link-local|metadata|carrier-grade|unspecified).*");
+                .hasMessageMatching("(?s).*(loopback|private|unique local|link-local|metadata|carrier-grade|unspecified).*");
     }
 
     @Test
@@ -103,6 +107,24 @@ class OutboundSecurityTest {
                     .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.BLOCKED_ADDRESS));
         }
         assertThat(sleeper.waits).as("never retried").isEmpty();
+    }
+
+    @Test
+    void aNameResolvingToAPrivateOrUniqueLocalAddressFailsThePollAtOnceNamingTheSource() throws Exception {
+        for (String address : List.of("10.20.30.40", "fd00:1234::5", "192.168.7.7")) {
+            var sleeper = new TestSupport.RecordingSleeper();
+            OutboundHttp.Resolver toPrivate = host -> new InetAddress[]{InetAddress.getByName(address)};
+            try (OutboundHttp client = OutboundHttp.builder("source pbx-hq", NetworkPolicy.PUBLIC_ONLY).resolver(toPrivate).build()) {
+                var request = HttpFetcher.request(URI.create("https://pbx.example.com/openapi/v1.0/get_token"), Duration.ofSeconds(2), Map.of()).GET().build();
+                assertThatThrownBy(() -> fetcher(client, sleeper).send("pbx-hq", request))
+                        .isInstanceOf(SourceException.class)
+                        .hasMessageStartingWith("source pbx-hq: GET https://pbx.example.com/openapi/v1.0/get_token: source pbx-hq: refused to connect to pbx.example.com: ")
+                        .hasMessageContaining(" is " + (address.contains(":") ? "unique local (RFC 4193)" : "private (RFC 1918)"))
+                        .hasMessageEndingWith("allowPrivateNetworks: true or an allowedNetworks entry holding it allows it")
+                        .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.BLOCKED_ADDRESS));
+            }
+            assertThat(sleeper.waits).as("never retried").isEmpty();
+        }
     }
 
     @Test

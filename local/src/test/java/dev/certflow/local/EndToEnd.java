@@ -163,6 +163,11 @@ final class EndToEnd {
 
     /** A stack on free ports, a simulated fleet at 1440x polled every second, alerts to the recorder only. */
     static LocalStack.Options options(Recorder recorder, int fleetSize, Consumer<ObjectNode> moreConfig) {
+        return options(recorder, fleetSize, moreConfig, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
+    }
+
+    /** The same, the configuration's {@code ${VAR}} references resolved from {@code env} (it must set E2E_WEBHOOK_SECRET). */
+    static LocalStack.Options options(Recorder recorder, int fleetSize, Consumer<ObjectNode> moreConfig, Map<String, String> env) {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("ops").put("port", 0).put("host", "127.0.0.1");
         ObjectNode channel = root.putObject("sink").putArray("channels").addObject().put("name", "recorder").put("type", "webhook")
@@ -171,7 +176,7 @@ final class EndToEnd {
         dev.certflow.simulator.Simulator.LOOPBACK_NETWORKS.forEach(channel.putArray("allowedNetworks")::add);
         moreConfig.accept(root);
         LocalStack.Options options = new LocalStack.Options();
-        options.config = ConfigLoader.fromTree(root, Map.of("E2E_WEBHOOK_SECRET", "e2e-webhook-secret"));
+        options.config = ConfigLoader.fromTree(root, env);
         options.simulator = new SimulatorOptions().size(fleetSize).seed(7).speed(1440);
         options.simulatedPollInterval = Duration.ofSeconds(1);
         options.console = null;

@@ -12,6 +12,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,8 +38,40 @@ abstract class ApiHandler implements HttpHandler {
     /** Answers the request unless {@link #preempt} or an injected fault already did. */
     abstract void serve(HttpExchange exchange) throws IOException;
 
-    /** The vendor's error body for an HTTP status (429 and 500 are injected faults). */
-    abstract Object errorBody(int status, String path);
+    /**
+     * The vendor's error body for an HTTP status (429 and 500 are injected faults); {@code echo} (see
+     * {@link #echo}) goes where the vendor writes its message.
+     */
+    abstract Object errorBody(int status, String path, String echo);
+
+    /** Answers as the vendor does when it refuses the credentials (an injected auth fault). */
+    abstract void refuseCredentials(HttpExchange exchange, String echo) throws IOException;
+
+    /**
+     * What the request sent, credentials first, for an error message ({@link SimulatorOptions#echoRequests});
+     * empty when off. Reads the request body, so only for answers that end the request.
+     */
+    String echo(HttpExchange exchange) throws IOException {
+        if (!options.echoRequests) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("[you sent ");
+        for (String header : List.of("X-Auth-Token", "X-API-TOKEN", "Authorization")) {
+            String v = exchange.getRequestHeaders().getFirst(header);
+            if (v != null) {
+                sb.append(header).append(": ").append(v).append(' ');
+            }
+        }
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            sb.append(query).append(' ');
+        }
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        if (body.length > 0) {
+            sb.append(new String(body, StandardCharsets.UTF_8)).append(' ');
+        }
+        return sb.append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI().getRawPath()).append("] ").toString();
+    }
 
     /** The vendor's content type. */
     String contentType() {
@@ -64,10 +97,11 @@ abstract class ApiHandler implements HttpHandler {
             switch (faults.next()) {
                 case TOO_MANY_REQUESTS -> {
                     exchange.getResponseHeaders().set("Retry-After", Integer.toString(options.retryAfterSeconds));
-                    sendJson(exchange, 429, errorBody(429, path));
+                    sendJson(exchange, 429, errorBody(429, path, echo(exchange)));
                 }
-                case SERVER_ERROR -> sendJson(exchange, 500, errorBody(500, path));
+                case SERVER_ERROR -> sendJson(exchange, 500, errorBody(500, path, echo(exchange)));
                 case HTML_ERROR -> sendHtml(exchange, 502, "502 Bad Gateway");
+                case AUTH_ERROR -> refuseCredentials(exchange, echo(exchange));
                 case NONE -> serve(exchange);
             }
         } catch (InterruptedException e) {
@@ -76,7 +110,7 @@ abstract class ApiHandler implements HttpHandler {
             LOG.warn("Simulated API failed to answer {} {}: {}", exchange.getRequestMethod(), path, e.toString());
             try {
                 if (exchange.getResponseCode() == -1) {
-                    sendJson(exchange, 500, errorBody(500, path));
+                    sendJson(exchange, 500, errorBody(500, path, ""));
                 }
             } catch (IOException | RuntimeException ignored) {
                 // the client went away; nothing left to tell it

@@ -4,7 +4,7 @@ import java.util.Random;
 
 /** Draws the injected fault of each request from a seeded random sequence. */
 final class Faults {
-    enum Fault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR, HTML_ERROR }
+    enum Fault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR, HTML_ERROR, AUTH_ERROR }
 
     private final SimulatorOptions options;
     private final Random random;
@@ -24,7 +24,11 @@ final class Faults {
             return Fault.SERVER_ERROR;
         }
         r -= options.serverErrorRate;
-        return r < options.htmlErrorRate ? Fault.HTML_ERROR : Fault.NONE;
+        if (r < options.htmlErrorRate) {
+            return Fault.HTML_ERROR;
+        }
+        r -= options.htmlErrorRate;
+        return r < options.authErrorRate ? Fault.AUTH_ERROR : Fault.NONE;
     }
 
     synchronized boolean slow() {

@@ -54,7 +54,7 @@ final class LeegalityApi extends ApiHandler {
         }
         String token = exchange.getRequestHeaders().getFirst("X-Auth-Token");
         if (token == null || !token.equals(departments.get(0).token())) {
-            sendJson(exchange, 401, errorBody(401, ENDPOINT));
+            sendJson(exchange, 401, errorBody(401, ENDPOINT, echo(exchange)));
             return;
         }
         Map<String, String> params = query(exchange);
@@ -66,7 +66,7 @@ final class LeegalityApi extends ApiHandler {
             days = -1;
         }
         if (days < 0) {
-            sendJson(exchange, 400, errorBody(400, ENDPOINT));
+            sendJson(exchange, 400, errorBody(400, ENDPOINT, echo(exchange)));
             return;
         }
         String departmentId = params.get("departmentId");
@@ -152,13 +152,18 @@ final class LeegalityApi extends ApiHandler {
     }
 
     @Override
-    Object errorBody(int status, String path) {
+    Object errorBody(int status, String path, String echo) {
         return switch (status) {
-            case 400 -> error("LE_ERR_SS_400", "Invalid request parameters provided.", path, null);
-            case 401 -> error("LE_ERR_SS_401", "Invalid or expired token", path, "LE_ERR_SS_303");
-            case 429 -> error("LE_ERR_SS_429", "Too many requests", path, null);
-            default -> error("LE_ERR_SS_500", "Internal Server Error", null, null);
+            case 400 -> error("LE_ERR_SS_400", echo + "Invalid request parameters provided.", path, null);
+            case 401 -> error("LE_ERR_SS_401", echo + "Invalid or expired token", path, "LE_ERR_SS_303");
+            case 429 -> error("LE_ERR_SS_429", echo + "Too many requests", path, null);
+            default -> error("LE_ERR_SS_500", echo + "Internal Server Error", null, null);
         };
+    }
+
+    @Override
+    void refuseCredentials(HttpExchange exchange, String echo) throws IOException {
+        sendJson(exchange, 401, errorBody(401, ENDPOINT, echo));
     }
 
     static Map<String, Object> error(String code, String message, String path, String detailCode) {

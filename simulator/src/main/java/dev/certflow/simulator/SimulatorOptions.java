@@ -39,6 +39,16 @@ public final class SimulatorOptions {
     public double htmlErrorRate;
     /** Share of requests delayed by {@link #slowDelay}. */
     public double slowRate;
+    /**
+     * Share of requests answered with the vendor's refusal of the credentials (Leegality and smoxy 401,
+     * Yeastar's token or login errcode), as when a token is revoked and restored.
+     */
+    public double authErrorRate;
+    /**
+     * Error bodies (injected faults and refusals) echo what the request sent: its query, its credential
+     * headers and its body, as some upstreams do. Tests use it to check that no credential comes back out.
+     */
+    public boolean echoRequests;
     /** Delay of a slow response, in real time. */
     public Duration slowDelay = Duration.ofSeconds(2);
     /** Seconds announced in {@code Retry-After}. */
@@ -104,6 +114,24 @@ public final class SimulatorOptions {
         return this;
     }
 
+    /** Sets {@link #authErrorRate}. */
+    public SimulatorOptions authErrors(double rate) {
+        this.authErrorRate = rate;
+        return this;
+    }
+
+    /** Sets {@link #echoRequests}. */
+    public SimulatorOptions echoRequests(boolean value) {
+        this.echoRequests = value;
+        return this;
+    }
+
+    /** Sets {@link #credential}. */
+    public SimulatorOptions credential(String value) {
+        this.credential = value;
+        return this;
+    }
+
     public SimulatorOptions profile(Profile value) {
         this.profile = value;
         return this;
@@ -131,6 +159,8 @@ public final class SimulatorOptions {
         o.serverErrorRate = serverErrorRate;
         o.htmlErrorRate = htmlErrorRate;
         o.slowRate = slowRate;
+        o.authErrorRate = authErrorRate;
+        o.echoRequests = echoRequests;
         o.slowDelay = slowDelay;
         o.retryAfterSeconds = retryAfterSeconds;
         o.credential = credential;
@@ -143,14 +173,14 @@ public final class SimulatorOptions {
         if (size < 1 || size > 100_000_000) {
             throw new IllegalArgumentException("size must be between 1 and 100000000, was " + size);
         }
-        double sum = tooManyRequestsRate + serverErrorRate + htmlErrorRate;
-        for (double r : new double[]{tooManyRequestsRate, serverErrorRate, htmlErrorRate, slowRate}) {
+        double sum = tooManyRequestsRate + serverErrorRate + htmlErrorRate + authErrorRate;
+        for (double r : new double[]{tooManyRequestsRate, serverErrorRate, htmlErrorRate, slowRate, authErrorRate}) {
             if (r < 0 || r > 1) {
                 throw new IllegalArgumentException("fault rates must be within 0..1, got " + r);
             }
         }
         if (sum > 1) {
-            throw new IllegalArgumentException("429 + 500 + HTML rates must not exceed 1, got " + sum);
+            throw new IllegalArgumentException("429 + 500 + HTML + auth error rates must not exceed 1, got " + sum);
         }
         if (tokenTtl.isNegative() || tokenTtl.isZero() || refreshTokenTtl.isNegative() || refreshTokenTtl.isZero()) {
             throw new IllegalArgumentException("token lifetimes must be positive");

@@ -359,11 +359,16 @@ final class SmoxyApi extends ApiHandler {
     }
 
     @Override
-    Object errorBody(int status, String path) {
+    Object errorBody(int status, String path, String echo) {
         if (status == 429) {
-            return hydraError(429, "Rate limit exceeded, retry later.");
+            return hydraError(429, echo + "Rate limit exceeded, retry later.");
         }
-        return hydraError(status, "Internal Server Error");
+        return hydraError(status, echo + "Internal Server Error");
+    }
+
+    @Override
+    void refuseCredentials(HttpExchange exchange, String echo) throws IOException {
+        sendJson(exchange, 401, jwtError(echo + "Invalid API token."));
     }
 
     static Map<String, Object> hydraError(int status, String detail) {

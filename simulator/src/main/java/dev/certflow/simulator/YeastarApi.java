@@ -325,10 +325,11 @@ final class YeastarApi extends ApiHandler {
         return clock.realElapsed().toNanos() >= t.expiresAtNanos();
     }
 
+    /** 32 random-looking characters; with one given credential ({@link SimulatorOptions#credential}) prefixed by it, so a test's canary marks the PBX's tokens too. */
     private String newToken(FleetUnit pbx) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         long n = tokenCounter.incrementAndGet();
-        StringBuilder sb = new StringBuilder(32);
+        StringBuilder sb = new StringBuilder(options.credential == null ? "" : options.credential + "-");
         long h = Fleet.mix(fleet.seed() ^ ((long) pbx.index() << 56) ^ n);
         for (int i = 0; i < 32; i++) {
             if (i % 8 == 0) {
@@ -356,7 +357,16 @@ final class YeastarApi extends ApiHandler {
     }
 
     @Override
-    Object errorBody(int status, String path) {
-        return status == 429 ? error(ERR_RATE, "TOO MANY REQUESTS") : error(ERR_FAILURE, "FAILURE");
+    Object errorBody(int status, String path, String echo) {
+        return status == 429 ? error(ERR_RATE, echo + "TOO MANY REQUESTS") : error(ERR_FAILURE, echo + "FAILURE");
+    }
+
+    /** HTTP 200 with errcode, as the PBX answers: a login error for the token calls, a token error for the rest. */
+    @Override
+    void refuseCredentials(HttpExchange exchange, String echo) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        boolean login = path.endsWith("/get_token") || path.endsWith("/refresh_token");
+        sendJson(exchange, 200, login ? error(ERR_LOGIN, echo + "INVALID USERNAME OR PASSWORD")
+                : error(ERR_TOKEN, echo + "INVALID OR EXPIRED ACCESS TOKEN"));
     }
 }

@@ -66,6 +66,36 @@ class FaultInjectionTest {
     }
 
     @Test
+    void credentialRefusalsEchoingTheRequestInEachVendorsForm() throws Exception {
+        try (Simulator sim = start(new SimulatorOptions().credential("CANARY-sim").echoRequests(true).authErrors(1))) {
+            TestHttp.Response l = leegality(sim);
+            assertThat(l.status()).isEqualTo(401);
+            assertThat(l.json().get("code").asText()).isEqualTo("LE_ERR_SS_401");
+            assertThat(l.json().at("/errors/0/message").asText()).startsWith("[you sent X-Auth-Token: CANARY-sim ").endsWith("] Invalid or expired token");
+            TestHttp.Response s = smoxy(sim);
+            assertThat(s.status()).isEqualTo(401);
+            assertThat(s.json().get("message").asText()).startsWith("[you sent X-API-TOKEN: CANARY-sim ");
+            SimulatedSource pbx = sim.source("pbx-berlin");
+            TestHttp.Response login = TestHttp.post(pbx.baseUrl() + "/openapi/v1.0/get_token", "{\"username\":\"pbx-berlin\",\"password\":\"CANARY-sim\"}",
+                    "User-Agent", "certflow/0.1");
+            assertThat(login.status()).as("the PBX answers errors with 200").isEqualTo(200);
+            assertThat(login.json().get("errcode").asInt()).isEqualTo(YeastarApi.ERR_LOGIN);
+            assertThat(login.json().get("errmsg").asText()).contains("\"password\":\"CANARY-sim\"").endsWith("INVALID USERNAME OR PASSWORD");
+            TestHttp.Response list = TestHttp.get(pbx.baseUrl() + "/openapi/v1.0/certificate/list?access_token=CANARY-sim-t&page=1", "User-Agent", "certflow/0.1");
+            assertThat(list.json().get("errcode").asInt()).isEqualTo(YeastarApi.ERR_TOKEN);
+            assertThat(list.json().get("errmsg").asText()).startsWith("[you sent access_token=CANARY-sim-t&page=1 GET ");
+        }
+        // without echo the refusals say only what the vendors say; the PBX's tokens carry the one credential
+        try (Simulator sim = start(new SimulatorOptions().credential("CANARY-sim").authErrors(0))) {
+            SimulatedSource pbx = sim.source("pbx-berlin");
+            TestHttp.Response token = TestHttp.post(pbx.baseUrl() + "/openapi/v1.0/get_token", "{\"username\":\"pbx-berlin\",\"password\":\"CANARY-sim\"}",
+                    "User-Agent", "certflow/0.1");
+            assertThat(token.json().get("access_token").asText()).startsWith("CANARY-sim-").hasSize("CANARY-sim-".length() + 32);
+            assertThat(token.json().get("refresh_token").asText()).startsWith("CANARY-sim-");
+        }
+    }
+
+    @Test
     void htmlErrorPages() throws Exception {
         try (Simulator sim = start(new SimulatorOptions().faults(0, 0, 1, 0))) {
             for (TestHttp.Response r : List.of(leegality(sim), smoxy(sim), yeastar(sim))) {

@@ -198,9 +198,11 @@ public final class LeegalityClient implements SourceClient {
         try {
             JsonNode node = body == null || body.length == 0 ? null : Json.MAPPER.readTree(body);
             if (node != null && node.isObject()) {
-                code = node.path("code").isTextual() ? node.path("code").textValue() : null;
+                code = node.path("code").isTextual() ? VendorText.clean(node.path("code").textValue(), config.token.reveal()) : null;
                 for (JsonNode e : node.path("errors")) {
-                    details.add((e.path("code").isTextual() ? e.path("code").textValue() : "-") + " " + e.path("message").asText(""));
+                    // the message may echo the request, token included
+                    details.add((e.path("code").isTextual() ? e.path("code").textValue() : "-") + " "
+                            + VendorText.clean(e.path("message").asText(""), config.token.reveal()));
                 }
             }
         } catch (IOException e) {

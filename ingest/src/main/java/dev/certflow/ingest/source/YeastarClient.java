@@ -279,15 +279,20 @@ public final class YeastarClient implements SourceClient {
             }
             String errmsg = body.path("errmsg").asText("");
             if (tokenError(errcode, errmsg) && tries == 0) {
-                LOG.info("Source {}: PBX answered errcode {} ({}) for the access token; authenticating again", config.name, errcode, Json.shortText(errmsg));
+                LOG.info("Source {}: PBX answered errcode {} ({}) for the access token; authenticating again", config.name, errcode, clean(errmsg));
                 accessToken = null; // the PBX disowned the session: start over with get_token
                 accessExpiresAt = Instant.MIN;
                 refreshToken = null;
                 continue;
             }
             throw new SourceException(tokenError(errcode, errmsg) ? SourceException.AUTH : SourceException.API_ERROR,
-                    "source " + config.name + ": GET /certificate/list: errcode " + errcode + " " + Json.shortText(errmsg));
+                    "source " + config.name + ": GET /certificate/list: errcode " + errcode + " " + clean(errmsg));
         }
+    }
+
+    /** The PBX's errmsg without any credential of this source: a PBX may echo the request back. */
+    private String clean(String errmsg) {
+        return VendorText.clean(errmsg, config.clientSecret.reveal(), config.clientId.reveal(), accessToken, refreshToken);
     }
 
     private boolean tokenError(int errcode, String errmsg) {
@@ -322,7 +327,7 @@ public final class YeastarClient implements SourceClient {
         JsonNode answer = call(post("/get_token", body), "/get_token");
         int errcode = errcode(answer, "/get_token");
         if (errcode != 0) {
-            throw new SourceException(SourceException.AUTH, "source " + config.name + ": POST /get_token: errcode " + errcode + " " + Json.shortText(answer.path("errmsg").asText("")));
+            throw new SourceException(SourceException.AUTH, "source " + config.name + ": POST /get_token: errcode " + errcode + " " + clean(answer.path("errmsg").asText("")));
         }
         if (!storeTokens(answer, now)) {
             throw malformed("get_token answered without access_token");

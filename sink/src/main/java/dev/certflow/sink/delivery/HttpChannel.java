@@ -58,6 +58,19 @@ public final class HttpChannel implements Channel {
                 secrets.add(s.reveal());
             }
         }
+        if (config.webhookUrl != null) {
+            // a receiver or a proxy in front of it may echo only the request line: the Slack URL's path is the credential too
+            try {
+                String path = URI.create(config.webhookUrl.reveal()).getRawPath();
+                if (path != null && path.length() > 8) {
+                    secrets.add(path);
+                }
+            } catch (IllegalArgumentException e) {
+                // a URL the configuration check already refuses
+            }
+        }
+        // the longest first, so a secret that contains another is masked whole
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
     }
 
     @Override
@@ -151,11 +164,12 @@ public final class HttpChannel implements Channel {
                 return Attempt.ok(status);
             }
             boolean retryable = status == 408 || status == 429 || status >= 500;
-            String text = new String(response.readCapped(MAX_ERROR_BODY * 4), StandardCharsets.UTF_8).strip();
+            // scrubbed before it is cut: a secret cut in half would not be recognised
+            String text = scrub(new String(response.readCapped(MAX_ERROR_BODY * 4), StandardCharsets.UTF_8).strip());
             if (text.length() > MAX_ERROR_BODY) {
                 text = text.substring(0, MAX_ERROR_BODY) + "...";
             }
-            return new Attempt(false, retryable, status, scrub("HTTP " + status + (text.isEmpty() ? "" : ": " + text)),
+            return new Attempt(false, retryable, status, "HTTP " + status + (text.isEmpty() ? "" : ": " + text),
                     retryAfter(response.header("Retry-After").orElse(null)));
         } catch (BlockedAddressException e) {
             return new Attempt(false, false, null, scrub(e.getMessage()), null);

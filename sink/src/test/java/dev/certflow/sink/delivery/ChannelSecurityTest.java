@@ -129,4 +129,38 @@ class ChannelSecurityTest {
             assertThat(trusting.send(Fixtures.alert("a1", AlertStatus.FIRING, Severity.CRITICAL)).delivered()).isTrue();
         }
     }
+
+    @Test
+    void aRedirectIsAFinalFailureAndItsTargetIsNeverAsked() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        java.util.concurrent.atomic.AtomicInteger followed = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/elsewhere", ex -> {
+            followed.incrementAndGet();
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        java.util.concurrent.atomic.AtomicReference<String> location = new java.util.concurrent.atomic.AtomicReference<>();
+        server.createContext("/hook", ex -> {
+            ex.getResponseHeaders().set("Location", location.get());
+            ex.sendResponseHeaders(307, -1);
+            ex.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            for (String target : List.of("http://169.254.169.254/latest/meta-data/", base + "/elsewhere")) {
+                location.set(target);
+                try (HttpChannel ch = channel("webhook", base + "/hook", OutboundHttp.builder("webhook channel 'hook'", NetworkPolicy.loopback()).build())) {
+                    Channel.Attempt a = ch.send(Fixtures.alert("a1", AlertStatus.FIRING, Severity.CRITICAL));
+                    assertThat(a.delivered()).isFalse();
+                    assertThat(a.retryable()).as("a redirect is not retried").isFalse();
+                    assertThat(a.httpStatus()).isEqualTo(307);
+                    assertThat(a.error()).isEqualTo("HTTP 307");
+                }
+            }
+            assertThat(followed.get()).as("redirects are never followed").isZero();
+        } finally {
+            server.stop(0);
+        }
+    }
 }
