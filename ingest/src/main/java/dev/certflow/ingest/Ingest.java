@@ -123,7 +123,7 @@ public final class Ingest implements AutoCloseable {
                     LOG.info("Source {} is disabled", source.name);
                     continue;
                 }
-                Publisher publisher = new Publisher(source.name, kafka, clock, config.transactionRecords).withMetrics(registry)
+                Publisher publisher = new Publisher(source.name, kafka, clock, config.transactionRecords, config.removeAfterListings).withMetrics(registry)
                         .withProgress(metrics.progress(source.name));
                 workers.put(source.name, new SourceWorker(source, client(source, http, config, metrics, clock), publisher, metrics, clock, config.failureBackoff));
                 publisher.init(); // fences a predecessor and aborts its open transaction before the state is read

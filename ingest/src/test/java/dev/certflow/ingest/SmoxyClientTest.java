@@ -312,6 +312,29 @@ class SmoxyClientTest {
     }
 
     @Test
+    void aPageServedTwiceEndsTheChainShortOfTotalItemsAndRemovesNothing() throws Exception {
+        String c1 = "{\"id\":\"c1\",\"domainName\":\"a.example\",\"type\":\"custom\",\"expiresAt\":\"2027-01-01T00:00:00Z\",\"lastAttempt\":null}";
+        String c2 = c1.replace("c1", "c2").replace("a.example", "b.example");
+        String c3 = c1.replace("c1", "c3").replace("a.example", "c.example");
+        // page 2 answers with page 1's members under its own view: c3 is never listed, the chain still ends
+        wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("1")).willReturn(okJson(
+                "{\"totalItems\":3,\"member\":[" + c1 + "," + c2 + "],\"view\":{\"next\":\"" + CERTS + "?page=2\"}}")));
+        wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("2")).willReturn(okJson(
+                "{\"totalItems\":3,\"member\":[" + c1 + "," + c2 + "],\"view\":{\"previous\":\"" + CERTS + "?page=1\"}}")));
+        var sink = new TestSupport.RecordingSink();
+        client().poll(NOW, sink);
+        assertThat(sink.all()).extracting(o -> o.certificate().getKey().getSourceId()).containsExactly("c1", "c2");
+        assertThat(sink.complete).as("2 of 3: not a complete listing").isEmpty();
+
+        // the same chain with page 2 right: complete
+        wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("2")).willReturn(okJson(
+                "{\"totalItems\":3,\"member\":[" + c3 + "],\"view\":{\"previous\":\"" + CERTS + "?page=1\"}}")));
+        sink.reset();
+        client().poll(NOW, sink);
+        assertThat(sink.complete).hasSize(1);
+    }
+
+    @Test
     void followsHydraPrefixedNextAndStopsAttemptsAtTheCheckpoint() throws Exception {
         config.authScheme = "bearer";
         wm.stubFor(get(urlPathEqualTo(CERTS)).withQueryParam("page", equalTo("1")).willReturn(okJson("""

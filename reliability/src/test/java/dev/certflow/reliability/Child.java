@@ -179,6 +179,25 @@ final class Child implements AutoCloseable {
         }
     }
 
+    /** The body of {@code path} on the ops endpoint of the current run (e.g. {@code /metrics}); fails when it does not answer 200. */
+    String body(String path) throws IOException, InterruptedException {
+        String base = currentOpsUrl();
+        if (base == null) {
+            throw new IllegalStateException("certflow " + name + " has printed no ops endpoint yet");
+        }
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("certflow " + name + " answered " + r.statusCode() + " to " + path);
+        }
+        return r.body();
+    }
+
+    /** The current run's output lines so far. */
+    List<String> output() {
+        return List.copyOf(lines);
+    }
+
     private String currentOpsUrl() {
         for (String l : lines) {
             Matcher m = OPS_URL.matcher(l);

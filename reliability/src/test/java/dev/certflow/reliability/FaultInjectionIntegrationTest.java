@@ -237,15 +237,53 @@ class FaultInjectionIntegrationTest {
         });
     }
 
+    /** Restored records per store since the streams child's current run started, from its /metrics ({@code RestoreMetrics}). */
+    static Map<String, Long> restoredRecords(Child streams) throws Exception {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^certflow_streams_restored_records_total\\{[^}]*store=\"([^\"]+)\"[^}]*}\\s+(\\S+)$")
+                .matcher(streams.body("/metrics"));
+        while (m.find()) {
+            out.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("streams' /metrics has no certflow_streams_restored_records_total: the restore is not measured");
+        }
+        return out;
+    }
+
+    private static long sum(Map<String, ? extends Number> m) {
+        return m.values().stream().mapToLong(Number::longValue).sum();
+    }
+
+    /** The stores of a restore measurement that restored anything, for a note. */
+    private static Map<String, Long> nonZero(Map<String, Long> restored) {
+        Map<String, Long> out = new java.util.TreeMap<>(restored);
+        out.values().removeIf(n -> n == 0);
+        return out;
+    }
+
+    /**
+     * Row 6. Besides 0 lost and 0 duplicated: no full state restore on a clean restart. A SIGTERM closes Kafka
+     * Streams, which commits and closes every store (Kafka Streams 4.4 keeps the committed changelog offsets
+     * inside each RocksDB store, KIP-1035, not in {@code .checkpoint} files), and nothing but streams writes its
+     * changelogs while it is down, so what a clean restart may restore is what was written after the last commit:
+     * nothing. Any restored record after a SIGTERM restart fails the trial. Then, measured the same way: a kill -9
+     * restart (recorded: Kafka Streams 4.4 restores from the offsets its stores had persisted, not in full), and,
+     * to show the check can fail, a restart on an emptied state directory (what a temporary state directory
+     * would do), which must restore at least 90 % of the changelogs' records (compaction aside).
+     */
     @Test
     @Order(4)
     void row6_gracefulRestartsOfEveryWorker() throws Exception {
-        trials("6", "SIGTERM of every worker in a random order at random moments, each stopping within 60 s, restarted",
+        trials("6", "SIGTERM of every worker in a random order at random moments, each stopping within 60 s, restarted; streams restores "
+                        + "nothing after its clean restart (then, measured the same way: a kill -9 restart, and an emptied state directory, "
+                        + "which must restore the whole changelogs)",
                 (p, r, i) -> {
             List<Child> order = new ArrayList<>(p.workers());
             java.util.Collections.shuffle(order, r);
             double recovered = 0;
             List<String> problems = new ArrayList<>();
+            long clean = -1;
             for (Child c : order) {
                 Thread.sleep(r.nextInt(3000));
                 if (!c.terminate(Duration.ofSeconds(60))) {
@@ -253,9 +291,60 @@ class FaultInjectionIntegrationTest {
                 }
                 c.start();
                 recovered = Math.max(recovered, Pipeline.awaitReady(c, Duration.ofMinutes(2)));
+                if (c == p.streams) {
+                    // ready = RUNNING = every task restored: the counter is final for this start
+                    Map<String, Long> restored = restoredRecords(c);
+                    clean = sum(restored);
+                    if (clean > 0) {
+                        problems.add("the clean (SIGTERM) restart of streams restored " + clean + " records, 0 allowed: " + nonZero(restored));
+                    }
+                }
             }
-            return new Fault(recovered, System.nanoTime(), String.join("; ", problems));
+            Verdict.await(p, SETTLE, true); // the first polls processed, so the changelogs hold the whole fleet's state
+            p.streams.kill();
+            long killed = sum(changelogs(p));
+            p.streams.start();
+            recovered = Math.max(recovered, Pipeline.awaitReady(p.streams, Duration.ofMinutes(2)));
+            long unclean = sum(restoredRecords(p.streams));
+            // the counter-check: no local state at all must read as a full restore
+            if (!p.streams.terminate(Duration.ofSeconds(60))) {
+                problems.add("streams did not stop within 60 s of SIGTERM");
+            }
+            deleteTree(p.dir.resolve("streams-state"));
+            Map<String, Integer> changelogs = changelogs(p);
+            long changelog = sum(changelogs);
+            p.streams.start();
+            recovered = Math.max(recovered, Pipeline.awaitReady(p.streams, Duration.ofMinutes(2)));
+            long empty = sum(restoredRecords(p.streams));
+            for (long until = System.nanoTime() + Duration.ofSeconds(10).toNanos(); empty < 0.9 * changelog && System.nanoTime() < until; ) {
+                Thread.sleep(500); // a last batch's count may trail /ready by a moment
+                empty = sum(restoredRecords(p.streams));
+            }
+            if (changelog == 0 || empty < 0.9 * changelog) {
+                problems.add("the restart on an emptied state directory restored " + empty + " of " + changelog
+                        + " changelog records: the measurement does not see a full restore");
+            }
+            String info = String.format(java.util.Locale.ROOT, "streams restored %d records after its SIGTERM restart, %d after kill -9 "
+                    + "(changelogs then %d records), %d on an emptied state directory (changelogs %d records in %d topics)",
+                    clean, unclean, killed, empty, changelog, changelogs.size());
+            LOG.info("row 6: {}", info);
+            return new Fault(recovered, System.nanoTime(), String.join("; ", problems), info);
         });
+    }
+
+    private static Map<String, Integer> changelogs(Pipeline p) {
+        return p.observed().changelogRecords(p.name + "-streams");
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path x : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
     }
 
     @Test
@@ -480,6 +569,76 @@ class FaultInjectionIntegrationTest {
             }
             return new Fault(recovered, System.nanoTime(), problems.size() > 10
                     ? String.join("; ", problems.subList(0, 10)) + "; ... (" + problems.size() + ")" : String.join("; ", problems));
+        });
+    }
+
+    /**
+     * Row 8: the simulator serves disordered upstream data from ingest's first poll on (pages served twice,
+     * listings that leave about a tenth of their certificates out for one listing and list them again at the
+     * next, smoxy attempts shuffled, twice or without their oldest), for at least 20 s and until each kind
+     * happened, then stops. Besides the oracle (views equal it; each transition once on certificate-alerts and in
+     * alert_history): no tombstone on {@code certificates} for a certificate the sources list at the oracle's
+     * instant, and no attempt published twice on {@code renewal-attempts}.
+     */
+    @Test
+    @Order(10)
+    void row8_duplicateLateAndOutOfOrderUpstreamData() throws Exception {
+        double repeat = 0.3;
+        double shrink = 0.35;
+        double attempts = 0.5;
+        trials("8", "disordered upstream data from the first poll on: pages served twice (" + repeat + " of later pages), listings "
+                + "leaving about a tenth of their certificates out for one listing (" + shrink + " of listings), smoxy attempts shuffled, "
+                + "twice or late (" + attempts + "): no tombstone for a listed certificate, no attempt twice", c -> {
+            // pages of 5: a source lists about a dozen certificates, so a page after the first exists to be served twice
+            c.get("ingest").get("sources").forEach(src -> {
+                com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) src;
+                for (String k : List.of("itemsPerPage", "pageSize")) {
+                    if (o.has(k)) {
+                        o.put(k, 5);
+                    }
+                }
+            });
+            // -Dreliability.removeAfterListings=1: ingest removing at the first listing without a certificate, as before the fix
+            String n = System.getProperty("reliability.removeAfterListings");
+            if (n != null) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) c.get("ingest")).put("removeAfterListings", Integer.parseInt(n));
+            }
+        }, false, (p, r, i) -> {
+            p.simulator.disorder(repeat, shrink, attempts);
+            p.start();
+            long t0 = System.nanoTime();
+            long deadline = t0 + Duration.ofSeconds(90).toNanos();
+            long atLeast = t0 + Duration.ofSeconds(20 + r.nextInt(10)).toNanos();
+            dev.certflow.simulator.Simulator.Disorder d = p.simulator.disorder();
+            while (System.nanoTime() < deadline && (System.nanoTime() < atLeast || d.shrunkListings() == 0 || d.repeatedPages() == 0
+                    || d.disorderedAttempts() == 0)) {
+                Thread.sleep(500);
+                d = p.simulator.disorder();
+            }
+            p.simulator.disorder(0, 0, 0);
+            long ended = System.nanoTime();
+            d = p.simulator.disorder();
+            List<String> problems = new ArrayList<>();
+            if (d.shrunkListings() == 0 || d.repeatedPages() == 0 || d.disorderedAttempts() == 0) {
+                problems.add("not every disorder happened within 90 s: " + d);
+            }
+            Verdict v = Verdict.await(p, SETTLE, true);
+            Observed o = p.observed();
+            Set<String> tombstoned = new java.util.TreeSet<>(o.tombstones());
+            tombstoned.retainAll(p.oracle.certificates().keySet());
+            tombstoned.stream().limit(10).forEach(k -> problems.add("tombstone on certificates for " + k + ", which the source still lists"));
+            Map<String, Integer> attemptRecords = o.attemptRecords();
+            attemptRecords.forEach((k, n) -> {
+                if (n > 1) {
+                    problems.add("renewal-attempts: " + k + " " + n + " times");
+                }
+            });
+            String info = d.shrunkListings() + " listings shrank (" + d.omittedCertificates() + " certificates left out once), "
+                    + d.repeatedPages() + " pages served twice, " + d.disorderedAttempts() + " attempts listings disordered; "
+                    + tombstoned.size() + " tombstones for listed certificates; " + attemptRecords.size() + " attempt records, "
+                    + attemptRecords.values().stream().filter(n -> n > 1).count() + " twice";
+            LOG.info("row 8: {}; verdict {}", info, v.summary());
+            return new Fault(0, ended, String.join("; ", problems), info);
         });
     }
 }

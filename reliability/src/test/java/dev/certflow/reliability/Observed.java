@@ -97,6 +97,45 @@ final class Observed {
         return out;
     }
 
+    /** Keys that got a tombstone on {@code certificates}. */
+    java.util.Set<String> tombstones() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (ConsumerRecord<String, byte[]> r : read(topic(dev.certflow.schemas.Topics.CERTIFICATES))) {
+            if (r.value() == null) {
+                out.add(r.key());
+            }
+        }
+        return out;
+    }
+
+    /** Records per {@code attemptId status} on {@code renewal-attempts}. */
+    Map<String, Integer> attemptRecords() {
+        String topic = topic(dev.certflow.schemas.Topics.RENEWAL_ATTEMPTS);
+        AvroDeserializer<dev.certflow.events.RenewalAttempt> values = new AvroDeserializer<>(registry, dev.certflow.events.RenewalAttempt.class);
+        Map<String, Integer> out = new TreeMap<>();
+        for (ConsumerRecord<String, byte[]> r : read(topic)) {
+            if (r.value() != null && !poison(r.key())) {
+                dev.certflow.events.RenewalAttempt a = values.deserialize(topic, r.value());
+                out.merge(r.key() + " " + a.getAttemptId() + " " + a.getStatusRaw(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /** Committed records per changelog topic of a Kafka Streams application ({@code <applicationId>-...-changelog}). */
+    Map<String, Integer> changelogRecords(String applicationId) {
+        Map<String, Integer> out = new TreeMap<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            for (String t : c.listTopics(Duration.ofSeconds(30)).keySet()) {
+                if (t.startsWith(applicationId + "-") && t.endsWith("-changelog")) {
+                    out.put(t, read(t).size());
+                }
+            }
+        }
+        return out;
+    }
+
     List<DeadLetter> deadLetters() {
         List<DeadLetter> out = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : read(topic(dev.certflow.schemas.Topics.DLQ))) {

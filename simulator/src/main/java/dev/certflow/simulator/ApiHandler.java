@@ -12,8 +12,11 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Common part of the three simulated APIs: injected faults, JSON/HTML responses, query parsing.
@@ -148,6 +151,22 @@ abstract class ApiHandler implements HttpHandler {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /** A certificate of the fleet as a {@link Faults} listing names it. */
+    static long id(int unit, int index) {
+        return ((long) unit << 32) | index;
+    }
+
+    /** The unit's certificates listed at {@code now}, less those {@code omitted} (a shrunk listing), in listing order. */
+    int[] listed(int unit, Instant now, Set<Long> omitted) {
+        int[] all = fleet.presentIndexes(unit, now, 0, Integer.MAX_VALUE);
+        return omitted.isEmpty() ? all : Arrays.stream(all).filter(i -> !omitted.contains(id(unit, i))).toArray();
+    }
+
+    /** Every certificate of the unit listed at {@code now}, as {@link #id}s (what a shrinking listing chooses from). */
+    long[] present(int unit, Instant now) {
+        return Arrays.stream(fleet.presentIndexes(unit, now, 0, Integer.MAX_VALUE)).mapToLong(i -> id(unit, i)).toArray();
     }
 
     static Map<String, String> query(HttpExchange exchange) {

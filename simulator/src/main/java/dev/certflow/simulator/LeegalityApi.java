@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Leegality sign-station (seed 000): {@code GET {base}/api/v1/certificates/expiring-soon?days=&departmentId=}
@@ -74,6 +75,18 @@ final class LeegalityApi extends ApiHandler {
             departments.removeIf(u -> !u.tenant().equals(departmentId));
         }
         Instant now = clock.instant();
+        List<FleetUnit> listedUnits = departments;
+        Set<Long> omitted = faults.beginListing("leegality/" + source + "/" + (departmentId == null ? "" : departmentId), () -> {
+            List<Long> all = new ArrayList<>();
+            for (FleetUnit u : listedUnits) {
+                for (int j = 0; j < fleet.unitSize(u.index()); j++) {
+                    if (!fleet.certificate(u.index(), j).listedAt(now).isEmpty()) {
+                        all.add(id(u.index(), j));
+                    }
+                }
+            }
+            return all.stream().mapToLong(Long::longValue).toArray();
+        });
         long limit = now.plus(Duration.ofDays(days)).getEpochSecond();
         long base = now.getEpochSecond();
         // sort (expiry, which of its listed generations, unit, index) packed into longs: no per-certificate
@@ -84,6 +97,9 @@ final class LeegalityApi extends ApiHandler {
         for (FleetUnit u : departments) {
             int n = fleet.unitSize(u.index());
             for (int j = 0; j < n; j++) {
+                if (omitted.contains(id(u.index(), j))) {
+                    continue; // a shrunk listing
+                }
                 FleetCertificate c = fleet.certificate(u.index(), j);
                 List<Generation> listed = c.listedAt(now);
                 for (int k = 0; k < listed.size(); k++) {

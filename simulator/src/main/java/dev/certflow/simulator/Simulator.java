@@ -35,8 +35,17 @@ public final class Simulator implements AutoCloseable {
     private final SimClock clock;
     private final String baseUrl;
     private final List<SimulatedSource> sources;
+    private final Faults faults;
 
-    private Simulator(HttpServer server, ExecutorService executor, Fleet fleet, SimClock clock) {
+    /**
+     * What the disorder faults did so far: pages served twice, listings that shrank and the certificates
+     * they left out, smoxy attempts listings served out of order, with a duplicate or without their oldest.
+     */
+    public record Disorder(long repeatedPages, long shrunkListings, long omittedCertificates, long disorderedAttempts) {
+    }
+
+    private Simulator(HttpServer server, ExecutorService executor, Fleet fleet, SimClock clock, Faults faults) {
+        this.faults = faults;
         this.server = server;
         this.executor = executor;
         this.fleet = fleet;
@@ -72,7 +81,7 @@ public final class Simulator implements AutoCloseable {
             exchange.close();
         });
         server.start();
-        Simulator simulator = new Simulator(server, executor, fleet, clock);
+        Simulator simulator = new Simulator(server, executor, fleet, clock, faults);
         LOG.info("Simulator serving {} certificates on {} (profile {}, seed {}, speed {}, start {})",
                 options.size, simulator.baseUrl, options.profile, options.seed, clock.speed(), clock.start());
         return simulator;
@@ -87,6 +96,16 @@ public final class Simulator implements AutoCloseable {
     public SimulatedSource source(String name) {
         return sources.stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no simulated source named '" + name + "'"));
+    }
+
+    /** Changes the disorder rates while serving (see {@link SimulatorOptions#disorder}); 0, 0, 0 turns disorder off. */
+    public void disorder(double repeatPage, double shrink, double attempts) {
+        faults.disorder(repeatPage, shrink, attempts);
+    }
+
+    /** What the disorder faults did so far. */
+    public Disorder disorder() {
+        return faults.counts();
     }
 
     public Fleet fleet() {

@@ -51,6 +51,15 @@ public final class SimulatorOptions {
     public boolean echoRequests;
     /** Delay of a slow response, in real time. */
     public Duration slowDelay = Duration.ofSeconds(2);
+    /** Share of listing pages after the first (smoxy, Yeastar) answered with the page before them: a page served twice. */
+    public double repeatPageRate;
+    /**
+     * Share of listings (a smoxy or Yeastar first page, a Leegality request) that leave about a tenth of their
+     * certificates out, on every page of that listing and only of that one (the next listing is whole again).
+     */
+    public double shrinkRate;
+    /** Share of smoxy attempts listings answered shuffled, with one attempt twice, or without their oldest attempt. */
+    public double attemptDisorderRate;
     /** Seconds announced in {@code Retry-After}. */
     public int retryAfterSeconds = 1;
     /** One credential for every source instead of generated ones (see {@link Fleet}); null = generated. */
@@ -132,6 +141,14 @@ public final class SimulatorOptions {
         return this;
     }
 
+    /** Sets the disorder rates of upstream data (each 0..1): pages served twice, shrinking listings, disordered attempts. */
+    public SimulatorOptions disorder(double repeatPage, double shrink, double attempts) {
+        this.repeatPageRate = repeatPage;
+        this.shrinkRate = shrink;
+        this.attemptDisorderRate = attempts;
+        return this;
+    }
+
     public SimulatorOptions profile(Profile value) {
         this.profile = value;
         return this;
@@ -162,11 +179,20 @@ public final class SimulatorOptions {
         o.authErrorRate = authErrorRate;
         o.echoRequests = echoRequests;
         o.slowDelay = slowDelay;
+        o.repeatPageRate = repeatPageRate;
+        o.shrinkRate = shrinkRate;
+        o.attemptDisorderRate = attemptDisorderRate;
         o.retryAfterSeconds = retryAfterSeconds;
         o.credential = credential;
         o.threads = threads;
         o.profile = profile;
         return o;
+    }
+
+    static void rate(String name, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException(name + " must be within 0..1, got " + value);
+        }
     }
 
     void validate() {
@@ -179,6 +205,9 @@ public final class SimulatorOptions {
                 throw new IllegalArgumentException("fault rates must be within 0..1, got " + r);
             }
         }
+        rate("repeatPageRate", repeatPageRate);
+        rate("shrinkRate", shrinkRate);
+        rate("attemptDisorderRate", attemptDisorderRate);
         if (sum > 1) {
             throw new IllegalArgumentException("429 + 500 + HTML + auth error rates must not exceed 1, got " + sum);
         }

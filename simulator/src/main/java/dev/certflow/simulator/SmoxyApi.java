@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,8 +75,22 @@ final class SmoxyApi extends ApiHandler {
             if (paging == null) {
                 return;
             }
-            int total = fleet.presentCount(org.index(), now);
-            int[] indexes = fleet.presentIndexes(org.index(), now, paging.offset(), paging.itemsPerPage());
+            String listing = "smoxy/" + org.tenant();
+            FleetUnit listed = org;
+            java.util.Set<Long> omitted = paging.page() == 1 ? faults.beginListing(listing, () -> present(listed.index(), now))
+                    : faults.omitted(listing);
+            // a page served twice: the page before this one, under this one's view (so view.next goes on)
+            long from = paging.page() > 1 && faults.repeatPage() ? paging.offset() - paging.itemsPerPage() : paging.offset();
+            int total;
+            int[] indexes;
+            if (omitted.isEmpty()) {
+                total = fleet.presentCount(org.index(), now);
+                indexes = fleet.presentIndexes(org.index(), now, from, paging.itemsPerPage());
+            } else {
+                int[] all = listed(org.index(), now, omitted);
+                total = all.length;
+                indexes = Arrays.copyOfRange(all, (int) Math.min(from, all.length), (int) Math.min(from + paging.itemsPerPage(), all.length));
+            }
             FleetUnit unit = org;
             streamJson(exchange, gen -> {
                 collectionStart(gen, "Certificate", collectionPath, prefix, total);
@@ -110,6 +125,7 @@ final class SmoxyApi extends ApiHandler {
             sendJson(exchange, 404, hydraError(404, "Not Found"));
             return;
         }
+        attempts = faults.disorder(attempts);
         String status = params.get("status");
         if (status != null) {
             attempts = new ArrayList<>(attempts);

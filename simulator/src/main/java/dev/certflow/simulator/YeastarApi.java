@@ -174,7 +174,20 @@ final class YeastarApi extends ApiHandler {
         long offset = (long) (page - 1) * pageSize;
         int total;
         int[] indexes;
-        if (type == null) {
+        String listing = "yeastar/" + pbx.sourceName();
+        java.util.Set<Long> omitted = type != null ? java.util.Set.of()
+                : page == 1 ? faults.beginListing(listing, () -> present(pbx.index(), now)) : faults.omitted(listing);
+        if (page > 1 && faults.repeatPage()) {
+            offset -= pageSize; // a page served twice: the one before it again
+        }
+        if (type == null && !omitted.isEmpty()) {
+            int[] all = listed(pbx.index(), now, omitted);
+            if (order.equals("desc")) {
+                all = reverse(all);
+            }
+            total = all.length;
+            indexes = java.util.Arrays.copyOfRange(all, (int) Math.min(offset, all.length), (int) Math.min(offset + pageSize, all.length));
+        } else if (type == null) {
             total = fleet.presentCount(pbx.index(), now);
             if (order.equals("asc")) {
                 indexes = fleet.presentIndexes(pbx.index(), now, offset, pageSize);

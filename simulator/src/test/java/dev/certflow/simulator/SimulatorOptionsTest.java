@@ -15,7 +15,7 @@ class SimulatorOptionsTest {
         SimulatorOptions o = new SimulatorOptions().seed(9).size(77).speed(100_000).start(Instant.parse("2027-01-01T00:00:00Z"))
                 .clock(SimClock.held(Instant.parse("2027-01-01T00:00:00Z"), 100_000)).port(1234).tokenTtl(Duration.ofSeconds(5))
                 .refreshTokenTtl(Duration.ofSeconds(6)).pbxOutage(false).faults(0.1, 0.2, 0.3, 0.4).profile(Profile.YEAR)
-                .slowDelay(Duration.ofMillis(7)).authErrors(0.05).echoRequests(true);
+                .slowDelay(Duration.ofMillis(7)).authErrors(0.05).echoRequests(true).disorder(0.5, 0.6, 0.7);
         o.host = "0.0.0.0";
         o.retryAfterSeconds = 3;
         o.credential = "c";

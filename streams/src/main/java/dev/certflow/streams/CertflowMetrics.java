@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The application's own meters (Kafka Streams' metrics are bound separately):
  * {@code certflow.streams.alerts.fired} / {@code .resolved} (tag kind),
  * {@code certflow.streams.dead.letters} (tag stage), {@code certflow.streams.tick.duration},
- * {@code certflow.streams.tick.transitions}, each with a description (the Prometheus HELP text).
+ * {@code certflow.streams.tick.transitions}, each with a description (the Prometheus HELP text); what
+ * restarts restore, {@code certflow.streams.restored.records} (tag store), is {@link RestoreMetrics}'.
  * Under exactly-once, a counter can count work of a transaction that later aborts and is redone;
  * the topics are exact, the counters are not.
  */

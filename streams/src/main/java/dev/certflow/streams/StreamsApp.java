@@ -105,6 +105,8 @@ public final class StreamsApp implements AutoCloseable {
         queries.withPeerToken(auth.peerToken()).withOwners(settings.ownerRules());
         KafkaWrites writes = ops == null ? null : new KafkaWrites(kafka, settings.applicationId);
         StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics, writes);
+        // the only restore listener: what a (re)start restores, per store (a clean restart restores nearly nothing)
+        streams.setGlobalStateRestoreListener(new RestoreMetrics(metrics.registry(), topology.describe()));
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
         streams.setStateListener((next, prev) -> {
             LOG.info("Kafka Streams state {} -> {}", prev, next);

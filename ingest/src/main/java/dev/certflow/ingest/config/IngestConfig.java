@@ -33,6 +33,12 @@ public class IngestConfig implements Validated {
     public int chunkSize = 500;
     /** Records per Kafka transaction: pages are buffered and committed together up to about this many (a page is never split). */
     public int transactionRecords = 5000;
+    /**
+     * A known certificate is removed (a tombstone on {@code certificates}) once this many complete listings of its
+     * source in a row lacked it; 1 removes at the first. One listing that leaves certificates out (an upstream
+     * hiccup) must not resolve their alerts and fire them again when they are back.
+     */
+    public int removeAfterListings = 2;
     public List<SourceConfig> sources = new ArrayList<>();
 
     @Override
@@ -45,6 +51,9 @@ public class IngestConfig implements Validated {
         }
         if (transactionRecords < 1) {
             throw bad(prefix + "transactionRecords", transactionRecords, "must be at least 1", tree);
+        }
+        if (removeAfterListings < 1 || removeAfterListings > 100) {
+            throw bad(prefix + "removeAfterListings", removeAfterListings, "must be 1 to 100", tree);
         }
         if (chunkSize < 1) {
             throw bad(prefix + "chunkSize", chunkSize, "must be at least 1", tree);

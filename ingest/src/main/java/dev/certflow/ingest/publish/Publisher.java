@@ -78,6 +78,9 @@ public final class Publisher implements AutoCloseable {
     // the committed state: read by the poll and the meters, written after commits (the committer thread's too)
     private final Object stateLock = new Object();
     private Map<String, CertState> state = new HashMap<>();
+    // complete listings in a row that lacked a known certificate (not yet removed); in memory: a restart starts again at 0
+    private final Map<String, Integer> misses = new HashMap<>();
+    private final int removeAfterListings;
     private Producer<byte[], byte[]> producer;
     private ExecutorService committer;
     private volatile boolean fenced;
@@ -102,12 +105,23 @@ public final class Publisher implements AutoCloseable {
         this(source, kafka, clock, 5000);
     }
 
+    public Publisher(String source, KafkaSettings kafka, Clock clock, int transactionRecords) {
+        this(source, kafka, clock, transactionRecords, 2);
+    }
+
     /**
      * @param transactionRecords pages are buffered and committed together once they hold this many
      *                           records (a page is never split; the poll's end commits the rest), so
      *                           small pages do not each pay a transaction commit
+     * @param removeAfterListings a known certificate is removed (tombstoned) once this many complete listings
+     *                           in a row lacked it (1: the first), so one listing that leaves certificates out
+     *                           (an upstream hiccup) removes nothing; any poll that sees it starts the count again
      */
-    public Publisher(String source, KafkaSettings kafka, Clock clock, int transactionRecords) {
+    public Publisher(String source, KafkaSettings kafka, Clock clock, int transactionRecords, int removeAfterListings) {
+        if (removeAfterListings < 1) {
+            throw new IllegalArgumentException("removeAfterListings must be at least 1, was " + removeAfterListings);
+        }
+        this.removeAfterListings = removeAfterListings;
         this.transactionRecords = transactionRecords;
         this.source = source;
         this.kafka = kafka;
@@ -180,6 +194,7 @@ public final class Publisher implements AutoCloseable {
     public void restore(Map<String, CertState> restored) {
         synchronized (stateLock) {
             this.state = new HashMap<>(restored);
+            misses.clear();
         }
     }
 
@@ -378,19 +393,31 @@ public final class Publisher implements AutoCloseable {
             }
             List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
             List<String> gone = new ArrayList<>();
+            Map<String, Integer> missing = new HashMap<>(); // lacked by this poll's complete listing, not removed yet
             if (!complete.isEmpty()) {
                 Map<String, CertState> snapshot;
+                Map<String, Integer> missed;
                 synchronized (stateLock) {
                     snapshot = new HashMap<>(state);
+                    missed = new HashMap<>(misses);
                 }
                 snapshot.forEach((key, st) -> {
                     if (!seen.contains(key) && complete.stream().anyMatch(p -> p.test(key, st))) {
+                        int n = missed.getOrDefault(key, 0) + 1;
+                        if (n < removeAfterListings) {
+                            missing.put(key, n);
+                            return;
+                        }
                         byte[] k = keys.serialize(certTopic, key);
                         records.add(new ProducerRecord<>(certTopic, k, null));
                         records.add(new ProducerRecord<>(checkpointTopic, k, null));
                         gone.add(key);
                     }
                 });
+                if (!missing.isEmpty()) {
+                    LOG.info("Source {}: {} known certificates missing from this complete listing; removed if the next {} lack them too",
+                            source, missing.size(), removeAfterListings - 1);
+                }
             }
             SourceStatus s = status
                     .setCertificatesSeen(certificatesSeen)
@@ -403,6 +430,9 @@ public final class Publisher implements AutoCloseable {
             flush(records, true);
             synchronized (stateLock) {
                 gone.forEach(state::remove);
+                gone.forEach(misses::remove);
+                misses.keySet().removeIf(seen::contains); // seen again: the count starts over
+                misses.putAll(missing);
             }
             removed = gone.size();
             progress.add(0, 0, removed, 0);

@@ -94,6 +94,7 @@ public final class SmoxyClient implements SourceClient {
         Set<String> seenIds = new HashSet<>();
         boolean complete = false;
         boolean unkeyedErrors = false;
+        Long total = null;
         for (int pages = 0; pages < config.maxPages; pages++) {
             if (!visited.add(next.toString())) {
                 LOG.warn("Source {}: view.next repeats a page already read; listing treated as incomplete", config.name);
@@ -103,6 +104,10 @@ public final class SmoxyClient implements SourceClient {
             JsonNode members = Json.hydra(collection, "member");
             if (members == null || !members.isArray()) {
                 throw malformed(orgPath, "the collection has no 'member' array");
+            }
+            JsonNode totalItems = Json.hydra(collection, "totalItems");
+            if (totalItems != null && totalItems.isIntegralNumber()) {
+                total = totalItems.asLong();
             }
             List<Item> items = new ArrayList<>();
             for (JsonNode member : members) {
@@ -136,7 +141,10 @@ public final class SmoxyClient implements SourceClient {
             }
             next = following;
         }
-        if (complete && !unkeyedErrors) {
+        if (complete && total != null && seenIds.size() < total) {
+            // a page served twice (or members that moved between pages): the chain ended without all of them
+            LOG.warn("Source {}: listing ended with {} of {} certificates; no removals this poll", config.name, seenIds.size(), total);
+        } else if (complete && !unkeyedErrors) {
             sink.listingComplete((key, state) -> true);
         }
     }
