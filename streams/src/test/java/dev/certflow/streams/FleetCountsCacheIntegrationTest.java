@@ -5,12 +5,8 @@ import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.Topics;
 import dev.certflow.testkit.TestKafka;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.Test;
@@ -27,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * On a real broker: the dashboard's counters (fleet-counts-store, built with caching) reach their
@@ -55,18 +50,8 @@ class FleetCountsCacheIntegrationTest {
         s.applicationId = TestKafka.uniqueId("fleet-counts-app");
         s.stateDir = dir.toString();
         s.commitInterval = Duration.ofSeconds(2);
-        try (StreamsApp app = StreamsApp.start(kafka, s, null, null); Admin admin = Admin.create(kafka.admin("test-admin"))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < kafka.partitions; p++) {
-                latest.put(new TopicPartition(topic.name(), p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(s.applicationId)
-                        .partitionsToOffsetAndMetadata().get();
-                return ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue());
-            });
+        try (StreamsApp app = StreamsApp.start(kafka, s, null, null)) {
+            KafkaIo.awaitCommitted(kafka, s.applicationId, topic.name(), Duration.ofSeconds(90));
         }
         byte[] fleetTotal = FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL).get();
         List<ConsumerRecord<Bytes, Long>> changelog = KafkaIo.readUntil(kafka, s.applicationId + "-" + Names.FLEET_COUNTS_STORE + "-changelog",

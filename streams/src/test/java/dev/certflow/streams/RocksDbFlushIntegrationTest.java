@@ -5,11 +5,7 @@ import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.Topics;
 import dev.certflow.testkit.TestKafka;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +22,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * On a real broker, with a fleet larger than the memtable budget (4,000 certificates and a 16 MiB
@@ -60,18 +55,8 @@ class RocksDbFlushIntegrationTest {
         s.stateDir = dir.toString();
         s.rocksdb.cacheMiB = 32;
         s.rocksdb.memtableMiB = 16;
-        try (StreamsApp app = StreamsApp.start(kafka, s, null, null); Admin admin = Admin.create(kafka.admin("test-admin"))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < kafka.partitions; p++) {
-                latest.put(new TopicPartition(topic.name(), p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-            await().atMost(Duration.ofMinutes(3)).until(() -> {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(s.applicationId)
-                        .partitionsToOffsetAndMetadata().get();
-                return ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue());
-            });
+        try (StreamsApp app = StreamsApp.start(kafka, s, null, null)) {
+            KafkaIo.awaitCommitted(kafka, s.applicationId, topic.name(), Duration.ofMinutes(3));
         }
         // a clean close flushes every memtable (Kafka Streams writes no RocksDB log), so every store with data has SST files now
         Map<Path, Long> highest = highestFileNumbers(dir);
