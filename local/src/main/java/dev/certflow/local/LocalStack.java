@@ -3,6 +3,7 @@ package dev.certflow.local;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.ingest.Ingest;
 import dev.certflow.embedded.TempDirs;
 import dev.certflow.runtime.service.Lifecycle;
@@ -29,9 +30,6 @@ import dev.certflow.sink.SinkConfig;
 import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsSettings;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -264,20 +262,10 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private long streamsBacklog(String applicationId) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
         Topics topics = kafka.topics();
         List<String> inputs = List.of(topics.certificates().name(), topics.renewalAttempts().name(), topics.sourceStatus().name(),
                 topics.certificateNames().name(), topics.certificateNameMatches().name());
-        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        admin.describeTopics(inputs).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, d) ->
-                d.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-        long backlog = 0;
-        for (var e : admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS).entrySet()) {
-            OffsetAndMetadata c = committed.get(e.getKey());
-            backlog += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
-        }
-        return backlog;
+        return Offsets.behind(admin, applicationId, Offsets.ends(admin, inputs));
     }
 
     /** The ingest configuration polling every simulated source, its credentials by reference like any configuration's. */

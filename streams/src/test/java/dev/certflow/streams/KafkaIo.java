@@ -1,9 +1,8 @@
 package dev.certflow.streams;
 
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.runtime.config.KafkaSettings;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -14,7 +13,6 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -70,17 +68,8 @@ final class KafkaIo {
     /** Waits until the application has committed every record {@code topic} holds now, on every partition. */
     static void awaitCommitted(KafkaSettings kafka, String applicationId, String topic, Duration atMost) throws Exception {
         try (Admin admin = Admin.create(kafka.admin("test-admin"))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-            await().atMost(atMost).until(() -> {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
-                        .partitionsToOffsetAndMetadata().get();
-                return ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue());
-            });
+            Map<TopicPartition, Long> ends = Offsets.ends(admin, List.of(topic));
+            await().atMost(atMost).until(() -> Offsets.behind(admin, applicationId, ends) == 0);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.certflow.bench.streams;
 
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.ExpiryStatus;
@@ -17,8 +18,6 @@ import dev.certflow.streams.StreamsApp;
 import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -36,7 +35,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -195,17 +193,9 @@ public final class ExpiryTickBench {
     static void awaitCaughtUp(KafkaSettings kafka, String group, String topic, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(kafka.admin("tick-bench"))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            Map<TopicPartition, Long> ends = Offsets.ends(admin, List.of(topic));
             while (System.nanoTime() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
-                if (done) {
+                if (Offsets.behind(admin, group, ends) == 0) {
                     return;
                 }
                 TimeUnit.MILLISECONDS.sleep(500); // polling an external condition with a deadline

@@ -1,19 +1,18 @@
 package dev.certflow.bench.suite;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.embedded.kafka.EmbeddedKafkaBroker;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.sink.SinkDatabase;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,13 +115,7 @@ public final class Bench {
     /** End offsets of a topic's partitions. */
     public Map<TopicPartition, Long> endOffsets(KafkaSettings kafka, String topic) throws Exception {
         try (Admin admin = Admin.create(kafka.admin("bench-offsets"))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-            return ends;
+            return Offsets.ends(admin, List.of(topic));
         }
     }
 }

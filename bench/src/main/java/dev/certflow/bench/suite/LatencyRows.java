@@ -12,6 +12,7 @@ import dev.certflow.ingest.source.Observation;
 import dev.certflow.embedded.TempDirs;
 import dev.certflow.runtime.config.KafkaSettings;
 import dev.certflow.runtime.config.Secret;
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.embedded.postgres.EmbeddedPostgresServer;
 import dev.certflow.schemas.CertificateKeys;
@@ -25,6 +26,7 @@ import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Time;
 
 import java.io.OutputStream;
@@ -104,8 +106,9 @@ final class LatencyRows {
              Publisher publisher = new Publisher("bench-latency", kafka, Clock.systemUTC())) {
             publisher.init();
             try (Admin admin = Admin.create(kafka.admin("bench-committed"))) {
+                Map<TopicPartition, Long> ends = Offsets.ends(admin, List.of(kafka.topics().certificates().name()));
                 if (!Bench.await(Duration.ofMinutes(20), Duration.ofMillis(100),
-                        () -> TopologyRows.committed(admin, s.applicationId, kafka.topics().certificates().name()) >= loaded)) {
+                        () -> TopologyRows.committed(admin, s.applicationId, ends) >= loaded)) {
                     throw new IllegalStateException("streams did not commit the " + loaded + " loaded records");
                 }
             }

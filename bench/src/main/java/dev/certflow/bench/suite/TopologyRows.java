@@ -3,6 +3,7 @@ package dev.certflow.bench.suite;
 import dev.certflow.events.Certificate;
 import dev.certflow.embedded.TempDirs;
 import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.runtime.kafka.Offsets;
 import dev.certflow.runtime.kafka.TopicManager;
 import dev.certflow.schemas.CertificateKeys;
 import dev.certflow.schemas.TopicSpec;
@@ -12,7 +13,6 @@ import dev.certflow.streams.StreamsProperties;
 import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -133,8 +132,9 @@ final class TopologyRows {
             long t0 = System.nanoTime();
             Duration timeout = warmUp ? Duration.ofMinutes(2) : Duration.ofMinutes(20);
             try (Admin admin = Admin.create(kafka.admin("bench-committed"))) {
-                if (!Bench.await(timeout, Duration.ofMillis(20), () -> committed(admin, s.applicationId, kafka.topics().certificates().name()) >= records)) {
-                    throw new IllegalStateException("committed " + committed(admin, s.applicationId, kafka.topics().certificates().name())
+                Map<TopicPartition, Long> ends = Offsets.ends(admin, List.of(kafka.topics().certificates().name()));
+                if (!Bench.await(timeout, Duration.ofMillis(20), () -> committed(admin, s.applicationId, ends) >= records)) {
+                    throw new IllegalStateException("committed " + committed(admin, s.applicationId, ends)
                             + " of " + records + " input records within " + timeout);
                 }
             }
@@ -154,18 +154,10 @@ final class TopologyRows {
         return t;
     }
 
-    /** The application's committed input offsets on {@code topic}, summed over partitions: input records done. */
-    static long committed(Admin admin, String applicationId, String topic) {
+    /** Input records up to {@code ends} the application has committed: the records it is done with. */
+    static long committed(Admin admin, String applicationId, Map<TopicPartition, Long> ends) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(applicationId)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            long sum = 0;
-            for (var e : offsets.entrySet()) {
-                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
-                    sum += e.getValue().offset();
-                }
-            }
-            return sum;
+            return ends.values().stream().mapToLong(Long::longValue).sum() - Offsets.behind(admin, applicationId, ends);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted reading " + applicationId + "'s offsets", e);
