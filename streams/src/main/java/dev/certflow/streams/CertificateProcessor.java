@@ -36,6 +36,8 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
     private KeyValueStore<String, Certificate> unknown;
     private KeyValueStore<String, Generation> generations;
     private KeyValueStore<String, FailedRenewal> failed;
+    /** Whether this task's dashboard index was checked against {@link FleetIndex#LAYOUT} (once, at the first tick). */
+    private boolean indexUpgraded;
 
     CertificateProcessor(CertificateLifecycle.Setup setup, Duration tickInterval, int maxPerTick) {
         this.setup = setup;
@@ -194,6 +196,13 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
     /** The wall-clock tick: re-evaluates only the certificates whose next transition is due. */
     void tick(long now) {
         long start = System.nanoTime();
+        if (!indexUpgraded) {
+            long n = lifecycle.fleet().upgrade();
+            indexUpgraded = true;
+            if (n > 0) {
+                LOG.info("Dashboard index of task {} brought up to layout {}: {} certificates", ctx.taskId(), FleetIndex.LAYOUT, n);
+            }
+        }
         TimeIndex.Due due = lifecycle.time().takeDue(now, maxPerTick);
         for (String key : due.keys()) {
             try {

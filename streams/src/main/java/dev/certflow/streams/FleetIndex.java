@@ -30,12 +30,13 @@ import java.util.Set;
  *       derived from ({@link Entry}), so a change removes exactly the old ones;</li>
  *   <li>{@link Names#FLEET_INDEX_STORE}: ordered keys, no values: {@code 'S' state time key} (each
  *       state a certificate is in, expiry order), {@code 'T' tenant 0 time key}, {@code 'O' source 0
- *       time key}, {@code 'W' owner 0 time key}, {@code 'D' display-name 0 time key}, and for search
+ *       time key}, {@code 'W' owner 0 time key}, {@code 'D' display-name 0 time key},
+ *       {@code 'N' renewal-state time key} (the renewal state's {@link #renewalCode}), and for search
  *       {@code 'P' name 0 key} (names by prefix) and {@code 'R' reversed-labels 0 key} (names under a domain);</li>
  *   <li>{@link Names#FLEET_COUNTS_STORE}: counters ({@code 'C' scope 0 state}: per state for the
- *       fleet, a tenant, a source, an owner), the expiry histogram ({@code 'H' dimension day value}:
+ *       fleet, a tenant, a source, an owner; {@code 'C' 'r' renewal-code 0 ALL}: per renewal state), the expiry histogram ({@code 'H' dimension day value}:
  *       per UTC day of notAfter, for the fleet, per tenant, per source, per owner), firing alerts per
- *       kind ({@code 'A' kind}) and the time of the last change ({@code 'U'}).</li>
+ *       kind ({@code 'A' kind}), the time of the last change ({@code 'U'}) and the index layout ({@code 'V'}, see {@link #upgrade}).</li>
  * </ul>
  * Times are {@link TimeIndex} encodings; tenant and source are their percent-encoded parts of the
  * certificate key (never a 0 byte); the owner is the owners rules' answer at the certificate's last
@@ -77,6 +78,7 @@ final class FleetIndex {
     static final byte DISPLAY = 'D';
     static final byte NAME = 'P';
     static final byte DOMAIN = 'R';
+    static final byte RENEWAL = 'N';
     static final byte COUNT = 'C';
     static final byte HISTOGRAM = 'H';
     static final byte ALERTS = 'A';
@@ -85,6 +87,10 @@ final class FleetIndex {
     static final byte SCOPE_TENANT = 't';
     static final byte SCOPE_SOURCE = 's';
     static final byte SCOPE_OWNER = 'w';
+    static final byte SCOPE_RENEWAL = 'r';
+    static final byte VERSION = 'V';
+    /** The index layout these keys follow; a store written by an earlier one is brought up to it by {@link #upgrade}. */
+    static final long LAYOUT = 2;
     /** The owner part of the unowned (no rule matched), as {@code owner=-} asks for them. */
     static final String UNOWNED = "-";
 
@@ -113,6 +119,7 @@ final class FleetIndex {
     private final KeyValueStore<Bytes, byte[]> index;
     private final KeyValueStore<Bytes, Long> counts;
     private final OwnerRules owners;
+    private boolean layoutKnown;
 
     FleetIndex(ProcessorContext<?, ?> ctx, OwnerRules owners) {
         this.owners = owners;
@@ -188,6 +195,17 @@ final class FleetIndex {
         if (Objects.equals(before, after)) {
             return;
         }
+        if (!layoutKnown) {
+            layoutKnown = true;
+            // a task's first certificate: its index is this layout from the start, nothing to upgrade
+            if (before == null && counts.get(Bytes.wrap(new byte[]{VERSION})) == null) {
+                try (var it = summary.all()) {
+                    if (!it.hasNext()) {
+                        counts.put(Bytes.wrap(new byte[]{VERSION}), LAYOUT);
+                    }
+                }
+            }
+        }
         Set<Bytes> oldKeys = before == null ? Set.of() : indexKeys(key, before);
         Set<Bytes> newKeys = after == null ? Set.of() : indexKeys(key, after);
         for (Bytes k : oldKeys) {
@@ -245,6 +263,7 @@ final class FleetIndex {
         out.add(Bytes.wrap(concat(new byte[]{SOURCE}, utf8(parts[1]), new byte[]{0}, tk)));
         out.add(Bytes.wrap(concat(new byte[]{OWNER}, utf8(e.ownerPart()), new byte[]{0}, tk)));
         out.add(Bytes.wrap(concat(new byte[]{DISPLAY}, utf8(e.display()), new byte[]{0}, tk)));
+        out.add(Bytes.wrap(concat(new byte[]{RENEWAL, renewalCode(e.renewal())}, tk)));
         if (!e.display().isEmpty() && !e.names().contains(e.display())) {
             out.add(Bytes.wrap(concat(new byte[]{NAME}, utf8(e.display()), new byte[]{0}, utf8(key))));
         }
@@ -268,6 +287,7 @@ final class FleetIndex {
                 }
             }
         }
+        out.add(counter(new byte[]{SCOPE_RENEWAL, renewalCode(e.renewal())}, ALL));
         if (e.notAfter() != null) {
             int day = (int) Math.floorDiv(e.notAfter(), ExpiryRules.DAY);
             out.add(histogram(SCOPE_FLEET, day, ""));
@@ -276,6 +296,46 @@ final class FleetIndex {
             out.add(histogram(SCOPE_OWNER, day, e.ownerPart()));
         }
         return out;
+    }
+
+    /** The renewal state's byte in the {@link #RENEWAL} keys and counters (its Avro symbol's position: symbols are only ever appended). */
+    static byte renewalCode(String renewal) {
+        return (byte) RenewalStatus.valueOf(renewal).ordinal();
+    }
+
+    /**
+     * Brings a task's index written by an earlier layout up to {@link #LAYOUT} (layout 1 had no
+     * {@link #RENEWAL} keys): adds the missing keys of every certificate and sets the renewal counters
+     * from the summaries. Idempotent, so a certificate already indexed under this layout is left as it
+     * is; runs in a punctuation, so its writes commit with the task's transaction. Returns the certificates
+     * visited (0: nothing to do).
+     */
+    long upgrade() {
+        Long layout = counts.get(Bytes.wrap(new byte[]{VERSION}));
+        if (layout != null && layout >= LAYOUT) {
+            return 0;
+        }
+        Map<Bytes, Long> renewalCounts = new HashMap<>();
+        long n = 0;
+        try (var it = summary.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                index.put(Bytes.wrap(concat(new byte[]{RENEWAL, renewalCode(kv.value.renewal())}, timeKey(kv.value.notAfter(), kv.key))), EMPTY);
+                renewalCounts.merge(counter(new byte[]{SCOPE_RENEWAL, renewalCode(kv.value.renewal())}, ALL), 1L, Long::sum);
+                n++;
+            }
+        }
+        for (RenewalStatus r : RenewalStatus.values()) {
+            Bytes k = counter(new byte[]{SCOPE_RENEWAL, (byte) r.ordinal()}, ALL);
+            Long c = renewalCounts.get(k);
+            if (c == null) {
+                counts.delete(k);
+            } else {
+                counts.put(k, c);
+            }
+        }
+        counts.put(Bytes.wrap(new byte[]{VERSION}), LAYOUT);
+        return n;
     }
 
     static Bytes counter(byte[] scope, byte state) {

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,8 @@ final class FleetQueries {
     static final int BUDGET = 20_000;
     static final int MATERIALISE = 20_000;
     static final int SEARCH_CAP = 2_000;
+    /** A point read of a store through interactive queries costs about this many sequential reads (measured at 300,000 certificates). */
+    static final int POINT_READ = 10;
     private static final StringSerializer STRINGS = new StringSerializer();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -198,21 +201,19 @@ final class FleetQueries {
         long now = q.time().milliseconds();
         int today = (int) Math.floorDiv(now, ExpiryRules.DAY);
         int end = today + days;
-        ObjectNode out = localTimeline(today, end, by);
-        if (!local) {
-            for (JsonNode peer : q.peerAnswers(Names.FLEET_COUNTS_STORE, "/v1/timeline?days=" + days + "&bin=" + binDays + "&by=" + by)) {
-                for (String f : List.of("before", "after", "unknown", "total")) {
-                    out.put(f, out.path(f).asLong() + peer.path(f).asLong());
-                }
-                ObjectNode mine = out.with("days");
-                peer.path("days").fields().forEachRemaining(d -> mergeSums(mine.with(d.getKey()), d.getValue()));
-            }
-        }
+        Days mine = localTimeline(today, end, by);
         if (local) {
-            return out;
+            return mine.json();
+        }
+        for (JsonNode peer : q.peerAnswers(Names.FLEET_COUNTS_STORE, "/v1/timeline?days=" + days + "&bin=" + binDays + "&by=" + by)) {
+            mine.add(peer);
         }
         // bins of whole days from today
-        ObjectNode perDay = out.with("days");
+        ObjectNode out = AvroJson.MAPPER.createObjectNode();
+        out.put("before", mine.before);
+        out.put("after", mine.after);
+        out.put("unknown", mine.unknown);
+        out.put("total", mine.total);
         ArrayNode bins = AvroJson.MAPPER.createArrayNode();
         for (int start = today; start < end; start += binDays) {
             int stop = Math.min(end, start + binDays);
@@ -221,19 +222,16 @@ final class FleetQueries {
             bin.put("end", Instant.ofEpochMilli(stop * ExpiryRules.DAY).toString());
             TreeMap<String, Long> stacks = new TreeMap<>();
             long total = 0;
-            for (int d = start; d < stop; d++) {
-                JsonNode day = perDay.path(Integer.toString(d));
-                for (var it = day.fields(); it.hasNext(); ) {
-                    var e = it.next();
-                    stacks.merge(e.getKey(), e.getValue().asLong(), Long::sum);
-                    total += e.getValue().asLong();
+            for (Map<String, Long> day : mine.perDay.subMap(start, stop).values()) {
+                for (Map.Entry<String, Long> e : day.entrySet()) {
+                    stacks.merge(e.getKey(), e.getValue(), Long::sum);
+                    total += e.getValue();
                 }
             }
             bin.put("total", total);
             ObjectNode st = bin.putObject("stacks");
             stacks.forEach(st::put);
         }
-        out.remove("days");
         out.put("from", Instant.ofEpochMilli(today * ExpiryRules.DAY).toString());
         out.put("to", Instant.ofEpochMilli(end * ExpiryRules.DAY).toString());
         out.put("now", Instant.ofEpochMilli(now).toString());
@@ -245,36 +243,100 @@ final class FleetQueries {
         return out;
     }
 
-    private ObjectNode localTimeline(int from, int to, String by) {
-        Counts counts = new Counts(q.partitions(Names.FLEET_COUNTS_STORE));
-        ObjectNode out = AvroJson.MAPPER.createObjectNode();
-        long before = 0;
-        long after = 0;
-        // the fleet dimension has one entry per day that has certificates: cheap to read whole
-        for (KeyValue<Bytes, Long> e : counts.prefix(new byte[]{FleetIndex.HISTOGRAM, FleetIndex.SCOPE_FLEET})) {
-            int day = FleetIndex.day(e.key.get());
-            if (day < from) {
-                before += e.value;
-            } else if (day >= to) {
-                after += e.value;
-            }
+    /** Certificates by expiry day and stack (an instance's, or summed over instances), with those outside the range. */
+    private static final class Days {
+        final TreeMap<Integer, Map<String, Long>> perDay = new TreeMap<>();
+        long before;
+        long after;
+        long unknown;
+        long total;
+
+        void add(int day, String name, long n) {
+            perDay.computeIfAbsent(day, d -> new HashMap<>()).merge(name, n, Long::sum);
         }
-        out.put("before", before);
-        out.put("after", after);
-        out.put("unknown", value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.State.UNKNOWN.code())));
-        out.put("total", value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL)));
+
+        void add(Days other) {
+            other.perDay.forEach((day, m) -> m.forEach((name, n) -> add(day, name, n)));
+            before += other.before;
+            after += other.after;
+            unknown += other.unknown;
+            total += other.total;
+        }
+
+        /** A peer's {@code local=true} answer. */
+        void add(JsonNode peer) {
+            before += peer.path("before").asLong();
+            after += peer.path("after").asLong();
+            unknown += peer.path("unknown").asLong();
+            total += peer.path("total").asLong();
+            peer.path("days").fields().forEachRemaining(d -> {
+                int day = Integer.parseInt(d.getKey());
+                d.getValue().fields().forEachRemaining(e -> add(day, e.getKey(), e.getValue().asLong()));
+            });
+        }
+
+        /** The {@code local=true} answer: counts per day, as peers merge them. */
+        ObjectNode json() {
+            ObjectNode out = AvroJson.MAPPER.createObjectNode();
+            out.put("before", before);
+            out.put("after", after);
+            out.put("unknown", unknown);
+            out.put("total", total);
+            ObjectNode days = out.putObject("days");
+            perDay.forEach((day, m) -> {
+                ObjectNode d = days.putObject(Integer.toString(day));
+                new TreeMap<>(m).forEach(d::put);
+            });
+            return out;
+        }
+    }
+
+    private Days localTimeline(int from, int to, String by) {
         byte dim = "tenant".equals(by) ? FleetIndex.SCOPE_TENANT : "source".equals(by) ? FleetIndex.SCOPE_SOURCE
                 : "owner".equals(by) ? FleetIndex.SCOPE_OWNER : FleetIndex.SCOPE_FLEET;
-        ObjectNode days = out.putObject("days");
-        Bytes lo = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(from)));
-        Bytes hi = Bytes.wrap(FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(to)));
-        for (KeyValue<Bytes, Long> e : counts.range(lo.get(), hi.get())) {
-            byte[] k = e.key.get();
-            int day = FleetIndex.day(k);
-            String part = new String(k, 6, k.length - 6, StandardCharsets.UTF_8);
-            String name = dim == FleetIndex.SCOPE_FLEET ? "all" : partName(dim, part);
-            days.with(Integer.toString(day)).put(name, e.value);
-        }
+        byte[] lo = FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(from));
+        byte[] hi = FleetIndex.concat(new byte[]{FleetIndex.HISTOGRAM, dim}, FleetIndex.dayBytes(to));
+        byte[] fleetDays = {FleetIndex.HISTOGRAM, FleetIndex.SCOPE_FLEET};
+        Bytes all = FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL);
+        Bytes unknown = FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.State.UNKNOWN.code());
+        // each partition is read on its own thread and summed after: no per-key merge across partitions
+        List<ReadOnlyKeyValueStore<Bytes, Long>> parts = q.partitions(Names.FLEET_COUNTS_STORE);
+        List<Days> each = parts.parallelStream().map(store -> {
+            Days d = new Days();
+            Map<String, String> names = new HashMap<>();
+            // the fleet dimension has one entry per day that has certificates: cheap to read whole
+            try (KeyValueIterator<Bytes, Long> it = store.range(Bytes.wrap(fleetDays), Bytes.wrap(upper(fleetDays)))) {
+                while (it.hasNext()) {
+                    KeyValue<Bytes, Long> e = it.next();
+                    int day = FleetIndex.day(e.key.get());
+                    if (day < from) {
+                        d.before += e.value;
+                    } else if (day >= to) {
+                        d.after += e.value;
+                    }
+                }
+            }
+            Long u = store.get(unknown);
+            Long t = store.get(all);
+            d.unknown = u == null ? 0 : u;
+            d.total = t == null ? 0 : t;
+            Bytes h = Bytes.wrap(hi);
+            try (KeyValueIterator<Bytes, Long> it = store.range(Bytes.wrap(lo), h)) {
+                while (it.hasNext()) {
+                    KeyValue<Bytes, Long> e = it.next();
+                    if (e.key.compareTo(h) >= 0) {
+                        continue;
+                    }
+                    byte[] k = e.key.get();
+                    String part = new String(k, 6, k.length - 6, StandardCharsets.UTF_8);
+                    String name = dim == FleetIndex.SCOPE_FLEET ? "all" : names.computeIfAbsent(part, x -> partName(dim, x));
+                    d.add(FleetIndex.day(k), name, e.value);
+                }
+            }
+            return d;
+        }).toList();
+        Days out = new Days();
+        each.forEach(out::add);
         return out;
     }
 
@@ -311,55 +373,84 @@ final class FleetQueries {
         List<ReadOnlyKeyValueStore<String, FleetIndex.Entry>> summary = q.partitions(Names.FLEET_SUMMARY_STORE);
         List<ReadOnlyKeyValueStore<Bytes, byte[]>> order = q.partitions(Names.EXPIRY_ORDER_STORE);
         List<ReadOnlyKeyValueStore<String, Certificate>> certs = q.partitions(Names.CERTIFICATE_STORE);
-        RowStores stores = new RowStores(q.store(Names.CERTIFICATE_STORE), q.store(Names.FLEET_SUMMARY_STORE), q.store(Names.FAILED_STORE),
-                q.store(Names.HISTORY_STORE), q.store(Names.EXPIRING_STORE));
         // the partitions answer in parallel: each is its own RocksDB instance, and reads are thread-safe
-        List<JsonNode> answers = new ArrayList<>(IntStream.range(0, index.size()).parallel().mapToObj(i -> {
+        List<Answer<Hit>> parts = IntStream.range(0, index.size()).parallel().mapToObj(i -> {
             Local mine = localPage(p, new Part(index.get(i), new Counts(List.of(counts.get(i))), summary.get(i), order.get(i), certs.get(i)));
-            List<ObjectNode> items = new ArrayList<>();
-            for (Row r : mine.rows()) {
-                items.add(row(r, stores));
-            }
-            return (JsonNode) pageAnswer(items, mine.more(), mine.count(), mine.horizon(), mine.truncated(), p);
-        }).toList());
-        if (!local) {
-            answers.addAll(q.peerAnswers(Names.FLEET_INDEX_STORE, "/v1/certificates?" + p.query()));
+            return new Answer<>(mine.rows().stream().map(r -> new Hit(r, i)).toList(), mine.more(), mine.count(), mine.horizon(), mine.truncated());
+        }).toList();
+        // the page is chosen from the partitions' rows first: only its rows are read whole
+        Merged<Hit> merged = merge(parts, h -> h.row().sortKey(), p);
+        RowStores shared = new RowStores(null, null, q.store(Names.FAILED_STORE), q.store(Names.HISTORY_STORE), q.store(Names.EXPIRING_STORE));
+        List<ObjectNode> items = merged.page().stream()
+                .map(h -> row(h.row(), new RowStores(certs.get(h.part()), summary.get(h.part()), shared.failed(), shared.history(), shared.expiring())))
+                .toList();
+        ObjectNode mine = answer(new Merged<>(items, merged.more(), merged.count(), merged.horizon(), merged.truncated(), merged.next()), p);
+        if (local) {
+            return mine;
         }
-        return merge(answers, p);
+        List<Answer<ObjectNode>> answers = new ArrayList<>();
+        answers.add(fromJson(mine));
+        q.peerAnswers(Names.FLEET_INDEX_STORE, "/v1/certificates?" + p.query()).forEach(a -> answers.add(fromJson(a)));
+        return answer(merge(answers, n -> B64D.decode(n.path("sort").asText()), p), p);
+    }
+
+    /** A partition's row. */
+    private record Hit(Row row, int part) {
+    }
+
+    /**
+     * One page-answer of a partition or an instance, in the page's order: its items, whether it has more,
+     * its count (null: not known exactly), how far a stopped scan got (null: it did not stop), whether a search was cut.
+     */
+    private record Answer<T>(List<T> items, boolean more, Long count, byte[] horizon, boolean truncated) {
+    }
+
+    /** The merged page: its items, and {@code horizon} only when a stopped scan left the page short. */
+    private record Merged<T>(List<T> page, boolean more, Long count, byte[] horizon, boolean truncated, byte[] next) {
+    }
+
+    private static Answer<ObjectNode> fromJson(JsonNode a) {
+        List<ObjectNode> items = new ArrayList<>();
+        a.path("items").forEach(n -> items.add((ObjectNode) n));
+        return new Answer<>(items, a.path("more").asBoolean(), a.path("count").isNull() || a.path("count").isMissingNode() ? null : a.path("count").asLong(),
+                a.path("partial").asBoolean() ? B64D.decode(a.path("next").asText()) : null, a.path("truncated").asBoolean());
     }
 
     /** One page from the pages of several partitions or instances, each in the page's order. */
-    private static ObjectNode merge(List<JsonNode> answers, Page p) {
-        List<ObjectNode> items = new ArrayList<>();
+    private static <T> Merged<T> merge(List<Answer<T>> answers, java.util.function.Function<T, byte[]> sortOf, Page p) {
+        List<T> items = new ArrayList<>();
         boolean more = false;
         boolean truncated = false;
         Long count = 0L;
         byte[] horizon = null;
-        for (JsonNode a : answers) {
-            a.path("items").forEach(n -> items.add((ObjectNode) n));
-            more |= a.path("more").asBoolean();
-            truncated |= a.path("truncated").asBoolean();
-            count = count == null || a.path("count").isNull() ? null : count + a.path("count").asLong();
-            if (a.path("partial").asBoolean()) {
-                byte[] h = B64D.decode(a.path("next").asText());
-                horizon = horizon == null ? h : (p.desc() ? max(horizon, h) : min(horizon, h));
+        for (Answer<T> a : answers) {
+            items.addAll(a.items());
+            more |= a.more();
+            truncated |= a.truncated();
+            count = count == null || a.count() == null ? null : count + a.count();
+            if (a.horizon() != null) {
+                horizon = horizon == null ? a.horizon() : (p.desc() ? max(horizon, a.horizon()) : min(horizon, a.horizon()));
             }
         }
-        Comparator<ObjectNode> order = Comparator.comparing((ObjectNode n) -> B64D.decode(n.path("sort").asText()), Arrays::compareUnsigned);
+        Comparator<T> order = Comparator.comparing(sortOf, Arrays::compareUnsigned);
         items.sort(p.desc() ? order.reversed() : order);
-        List<ObjectNode> kept = new ArrayList<>();
-        for (ObjectNode n : items) {
-            byte[] k = B64D.decode(n.path("sort").asText());
+        List<T> kept = new ArrayList<>();
+        for (T n : items) {
+            byte[] k = sortOf.apply(n);
             if (horizon != null && (p.desc() ? Arrays.compareUnsigned(k, horizon) < 0 : Arrays.compareUnsigned(k, horizon) > 0)) {
                 continue; // beyond where a stopped scan got: what lies there is not known yet
             }
             kept.add(n);
         }
-        List<ObjectNode> page = kept.size() > p.size() ? kept.subList(0, p.size()) : kept;
+        List<T> page = kept.size() > p.size() ? kept.subList(0, p.size()) : kept;
         more |= kept.size() > p.size() || horizon != null;
-        byte[] next = !more ? null : page.size() == p.size() ? B64D.decode(page.get(page.size() - 1).path("sort").asText()) : horizon;
-        ObjectNode out = pageAnswer(page, more, count, horizon != null && page.size() < p.size() ? horizon : null, truncated, p);
-        out.put("next", next == null ? null : B64.encodeToString(next));
+        byte[] next = !more ? null : page.size() == p.size() ? sortOf.apply(page.get(page.size() - 1)) : horizon;
+        return new Merged<>(page, more, count, horizon != null && page.size() < p.size() ? horizon : null, truncated, next);
+    }
+
+    private static ObjectNode answer(Merged<ObjectNode> m, Page p) {
+        ObjectNode out = pageAnswer(m.page(), m.more(), m.count(), m.horizon(), m.truncated(), p);
+        out.put("next", m.next() == null ? null : B64.encodeToString(m.next()));
         return out;
     }
 
@@ -382,19 +473,18 @@ final class FleetQueries {
         ReadOnlyKeyValueStore<Bytes, byte[]> index = part.index();
         Counts counts = part.counts();
         ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary = part.summary();
-        Filter f = new Filter(p, summary);
         if (p.search() != null) {
-            return materialise(search(p.search(), part), p, f, summary, null);
+            return materialise(search(p.search(), part), p, new Filter(p, index, List.of()), summary, null);
         }
         // the filters an index serves, with their exact sizes here
-        FleetIndex.State renewalState = p.renewal() == RenewalStatus.DUE ? FleetIndex.State.DUE
-                : p.renewal() == RenewalStatus.OVERDUE ? FleetIndex.State.OVERDUE : p.renewal() == RenewalStatus.RENEWED ? FleetIndex.State.RENEWED : null;
         List<Driver> drivers = new ArrayList<>();
         if (p.state() != null) {
             drivers.add(Driver.state(p.state(), value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, p.state().code()))));
         }
-        if (renewalState != null) {
-            drivers.add(Driver.state(renewalState, value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, renewalState.code()))));
+        if (p.renewal() != null) {
+            byte code = FleetIndex.renewalCode(p.renewal().name());
+            drivers.add(new Driver(FleetIndex.RENEWAL, Character.toString((char) code),
+                    value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_RENEWAL, code}, FleetIndex.ALL))));
         }
         if (p.tenant() != null) {
             drivers.add(new Driver(FleetIndex.TENANT, encTenant(p.tenant()), value(counts,
@@ -408,18 +498,30 @@ final class FleetQueries {
             drivers.add(new Driver(FleetIndex.OWNER, p.owner(), value(counts, FleetIndex.counter(ownerScope(p.owner()), FleetIndex.ALL))));
         }
         Driver smallest = drivers.stream().min(Comparator.comparingLong(Driver::count)).orElse(null);
-        boolean oneFilter = drivers.size() == 1 && p.kind() == null && p.expiresFrom() == null && p.expiresBefore() == null
-                && (p.renewal() == null || renewalState != null);
-        Long exact = drivers.isEmpty() && p.kind() == null && p.expiresFrom() == null && p.expiresBefore() == null && p.renewal() == null
+        Filter f = new Filter(p, index, drivers);
+        boolean oneFilter = drivers.size() == 1 && p.kind() == null && p.expiresFrom() == null && p.expiresBefore() == null;
+        Long exact = drivers.isEmpty() && p.kind() == null && p.expiresFrom() == null && p.expiresBefore() == null
                 ? (Long) value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL))
                 : oneFilter ? (Long) smallest.count() : null;
         boolean alignedWithSort = smallest != null && (p.sort().equals("expiry") || (p.sort().equals("tenant") && smallest.family() == FleetIndex.TENANT)
                 || (p.sort().equals("source") && smallest.family() == FleetIndex.SOURCE)
                 || (p.sort().equals("owner") && smallest.family() == FleetIndex.OWNER));
-        if (smallest != null && !alignedWithSort && smallest.count() <= MATERIALISE) {
+        if (smallest != null && !alignedWithSort && smallest.count() <= MATERIALISE && materialiseIsCheaper(p, drivers, smallest, counts)) {
+            // the other filters first, from the index: only what passes them has its summary read
+            f.servedBy(smallest);
+            for (Driver d : drivers) {
+                if (d != smallest && d.count() <= POINT_READ * smallest.count()) {
+                    Set<Bytes> members = new HashSet<>();
+                    scan(index, d.prefix(), null, null, false, Integer.MAX_VALUE, (k, sortKey) -> members.add(Bytes.wrap(sortKey)));
+                    f.preload(d, members);
+                }
+            }
             List<Row> candidates = new ArrayList<>();
             scan(index, smallest.prefix(), null, null, false, Integer.MAX_VALUE, (k, sortKey) -> {
-                candidates.add(new Row(certificateKey(k), null, null));
+                String key = certificateKey(k);
+                if (f.cheap(key, timeOf(k)) && f.indexed(sortKey)) {
+                    candidates.add(new Row(key, null, null));
+                }
                 return true;
             });
             return materialise(candidates, p, f, summary, exact);
@@ -430,16 +532,36 @@ final class FleetQueries {
                 return streamExpiry(index, part.order(), p, f, exact);
             }
             prefix = smallest.prefix();
+            f.servedBy(smallest);
         } else {
             byte family = p.sort().equals("tenant") ? FleetIndex.TENANT : p.sort().equals("source") ? FleetIndex.SOURCE
                     : p.sort().equals("owner") ? FleetIndex.OWNER : FleetIndex.DISPLAY;
             prefix = new byte[]{family};
             if (alignedWithSort) {
                 // the filter's own part of the family, sort keys still after the family byte
-                return stream(index, new byte[]{family}, smallest.prefix(), p, f, exact);
+                return stream(index, new byte[]{family}, smallest.prefix(), p, f.servedBy(smallest), exact);
             }
         }
         return stream(index, prefix, prefix, p, f, exact);
+    }
+
+    /**
+     * Whether reading the smallest filter set whole (a point read of each member's summary, and of the
+     * other filters' index keys) costs less than scanning the sort order until a page is found (a
+     * sequential read of each certificate passed over, and a point read per other filter), assuming the
+     * filters independent. A page the scan would not find within {@link #BUDGET} is always materialised.
+     */
+    private static boolean materialiseIsCheaper(Page p, List<Driver> drivers, Driver smallest, Counts counts) {
+        double total = Math.max(1, value(counts, FleetIndex.counter(new byte[]{FleetIndex.SCOPE_FLEET}, FleetIndex.ALL)));
+        double matching = total;
+        for (Driver d : drivers) {
+            matching *= d.count() / total;
+        }
+        double examined = p.size() * total / Math.max(1, matching);
+        if (examined > BUDGET) {
+            return true;
+        }
+        return smallest.count() * POINT_READ * drivers.size() <= examined * (1 + POINT_READ * drivers.size());
     }
 
     /** An index family narrowed to one filter value, and how many certificates it holds here. */
@@ -449,42 +571,80 @@ final class FleetQueries {
         }
 
         byte[] prefix() {
-            return family == FleetIndex.STATE ? new byte[]{family, (byte) part.charAt(0)}
+            return family == FleetIndex.STATE || family == FleetIndex.RENEWAL ? new byte[]{family, (byte) part.charAt(0)}
                     : FleetIndex.concat(new byte[]{family}, FleetIndex.utf8(part), new byte[]{0});
         }
     }
 
-    /** The post-filters of a page (what the driving index did not already narrow). */
+    /**
+     * The post-filters of a page (what the driving index did not already narrow). State, renewal and
+     * owner are read from the index by point lookups of the certificate's key in their families, not
+     * from its summary, unless the summary has been read anyway.
+     */
     private static final class Filter {
         final Page p;
-        final ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary;
+        final ReadOnlyKeyValueStore<Bytes, byte[]> index;
         final String tenant;
         final String source;
+        private final List<Driver> lookups = new ArrayList<>();
+        private final Map<Driver, Set<Bytes>> preloaded = new HashMap<>();
 
-        Filter(Page p, ReadOnlyKeyValueStore<String, FleetIndex.Entry> summary) {
+        Filter(Page p, ReadOnlyKeyValueStore<Bytes, byte[]> index, List<Driver> drivers) {
             this.p = p;
-            this.summary = summary;
+            this.index = index;
             tenant = p.tenant() == null ? null : encTenant(p.tenant());
             source = p.source() == null ? null : encPart(p.source());
+            for (Driver d : drivers) {
+                if (d.family() == FleetIndex.STATE || d.family() == FleetIndex.RENEWAL || d.family() == FleetIndex.OWNER) {
+                    lookups.add(d);
+                }
+            }
         }
 
-        /** Whether the certificate passes; {@code known} is its summary entry when already read (null: read it if a filter needs it). */
-        boolean test(String key, long time, FleetIndex.Entry known) {
+        /** The scan runs over this driver's own keys: what it narrows needs no lookup. */
+        Filter servedBy(Driver d) {
+            lookups.remove(d);
+            return this;
+        }
+
+        /** This filter's members (their time keys), read in one scan: looked up here instead of in the store. */
+        void preload(Driver d, Set<Bytes> timeKeys) {
+            preloaded.put(d, timeKeys);
+        }
+
+        /** The filters the certificate key and its expiry answer. */
+        boolean cheap(String key, long time) {
             String[] parts = key.split("/", -1);
             if ((p.kind() != null && !parts[0].equals(p.kind())) || (tenant != null && !parts[2].equals(tenant))
                     || (source != null && !parts[1].equals(source))) {
                 return false;
             }
-            if ((p.expiresFrom() != null || p.expiresBefore() != null) && (time == Long.MAX_VALUE
-                    || (p.expiresFrom() != null && time < p.expiresFrom()) || (p.expiresBefore() != null && time >= p.expiresBefore()))) {
+            return (p.expiresFrom() == null && p.expiresBefore() == null) || (time != Long.MAX_VALUE
+                    && (p.expiresFrom() == null || time >= p.expiresFrom()) && (p.expiresBefore() == null || time < p.expiresBefore()));
+        }
+
+        /** The filters the index answers, for the certificate with this time key ({@link FleetIndex#timeKey}). */
+        boolean indexed(byte[] timeKey) {
+            for (Driver d : lookups) {
+                Set<Bytes> members = preloaded.get(d);
+                if (members != null ? !members.contains(Bytes.wrap(timeKey))
+                        : index.get(Bytes.wrap(FleetIndex.concat(d.prefix(), timeKey))) == null) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether the certificate passes; {@code known} is its summary entry when already read (null: ask the index). */
+        boolean test(String key, long time, FleetIndex.Entry known) {
+            if (!cheap(key, time)) {
                 return false;
             }
-            if (p.state() == null && p.renewal() == null && p.owner() == null) {
-                return true;
+            if (known == null) {
+                return indexed(TimeIndex.key(time, key).get());
             }
-            FleetIndex.Entry e = known != null ? known : summary.get(key);
-            return e != null && (p.state() == null || e.in(p.state())) && (p.renewal() == null || p.renewal().name().equals(e.renewal()))
-                    && (p.owner() == null || p.owner().equals(e.ownerPart()));
+            return (p.state() == null || known.in(p.state())) && (p.renewal() == null || p.renewal().name().equals(known.renewal()))
+                    && (p.owner() == null || p.owner().equals(known.ownerPart()));
         }
     }
 
@@ -546,7 +706,8 @@ final class FleetQueries {
         List<Row> rows = new ArrayList<>();
         boolean[] more = {false};
         byte[] lower = range;
-        boolean timeOrdered = sortPrefix != range || range[0] == FleetIndex.STATE || p.sort().equals("expiry");
+        boolean timeOrdered = sortPrefix != range || range[0] == FleetIndex.STATE || range[0] == FleetIndex.RENEWAL
+                || p.sort().equals("expiry");
         if (p.sort().equals("expiry") && p.expiresFrom() != null && !p.desc()) {
             lower = FleetIndex.concat(range, TimeIndex.from(p.expiresFrom()).get());
         }
@@ -1057,7 +1218,7 @@ final class FleetQueries {
     }
 
     private static int timeStart(byte[] k) {
-        if (k[0] == FleetIndex.STATE) {
+        if (k[0] == FleetIndex.STATE || k[0] == FleetIndex.RENEWAL) {
             return 2;
         }
         for (int i = 1; i < k.length; i++) {

@@ -11,7 +11,11 @@ import dev.certflow.events.PollOutcome;
 import dev.certflow.events.RenewalStatus;
 import dev.certflow.events.SourceKind;
 import dev.certflow.schemas.CertificateKeys;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AutoClose;
@@ -231,6 +235,96 @@ class FleetIndexTest {
                 x -> "zeta".equals(x.tenant) && x.notAfter != null && x.notAfter >= from && x.notAfter < before, byExpiry);
         assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.SCHEDULED, null, null, null, "yeastar", null, null, null, "expiry", false, null, 4), all,
                 x -> "SCHEDULED".equals(x.renewal) && x.key.startsWith("yeastar/"), byExpiry);
+        // the renewal state's own index, alone (an exact count) and with other filters in every order
+        for (RenewalStatus r : RenewalStatus.values()) {
+            assertPages(fleet, new FleetQueries.Page(null, r, null, null, null, null, null, null, null, "expiry", r.ordinal() % 2 == 0, null, 5), all,
+                    x -> r.name().equals(x.renewal), r.ordinal() % 2 == 0 ? byExpiry.reversed() : byExpiry);
+        }
+        assertThat(all.stream().filter(x -> "SCHEDULED".equals(x.renewal) && x.key.startsWith("smoxy/"))).isNotEmpty();
+        assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.SCHEDULED, null, null, null, "smoxy", null, null, null, "name", false, null, 6), all,
+                x -> "SCHEDULED".equals(x.renewal) && x.key.startsWith("smoxy/"), byName);
+        assertPages(fleet, new FleetQueries.Page(null, RenewalStatus.UNKNOWN, "bank", null, null, null, null, null, null, "tenant", true, null, 3), all,
+                x -> "UNKNOWN".equals(x.renewal) && "bank".equals(x.tenant), byTenant.reversed());
+        // two and three index filters: the others are looked up in the index, not read from the summaries
+        assertPages(fleet, new FleetQueries.Page(FleetIndex.State.OVERDUE, null, "acme", null, null, null, null, null, null, "name", false, null, 4), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.OVERDUE)) != 0 && "acme".equals(x.tenant), byName);
+        assertPages(fleet, new FleetQueries.Page(FleetIndex.State.HEALTHY, RenewalStatus.SCHEDULED, null, null, "payments", null, null, null, null, "expiry", false, null, 4), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.HEALTHY)) != 0 && "SCHEDULED".equals(x.renewal) && "payments".equals(x.owner), byExpiry);
+        assertPages(fleet, new FleetQueries.Page(FleetIndex.State.EXPIRED, null, null, null, "-", null, null, null, null, "source", true, null, 2), all,
+                x -> (x.states & FleetIndex.bit(FleetIndex.State.EXPIRED)) != 0 && x.owner == null, bySource.reversed());
+    }
+
+    @Test
+    void anIndexOfTheEarlierLayoutIsBroughtUpToThisOneOnceAndExactly() {
+        long now = START.toEpochMilli();
+        List<Certificate> certs = fleet(new Random(29), 80, START);
+        Random r = new Random(31);
+        List<RenewalStatus> renewals = certs.stream().map(c -> RenewalStatus.values()[r.nextInt(RenewalStatus.values().length)]).toList();
+        MockProcessorContext<Object, Object> reference = indexContext();
+        MockProcessorContext<Object, Object> upgraded = indexContext();
+        FleetIndex ref = new FleetIndex(reference, owners().rules());
+        FleetIndex before = new FleetIndex(upgraded, owners().rules());
+        for (int i = 0; i < certs.size(); i++) {
+            Certificate c = certs.get(i);
+            ref.update(RenewalFixtures.k(c), c, null, renewals.get(i), i % 9 == 0, now);
+            before.update(RenewalFixtures.k(c), c, null, renewals.get(i), i % 9 == 0, now);
+        }
+        // a task's first certificate marks a new index as this layout: nothing to upgrade
+        assertThat(before.upgrade()).isZero();
+        assertThat(contents(upgraded)).isEqualTo(contents(reference));
+
+        // what layout 1 wrote: no renewal keys, counters or layout mark
+        KeyValueStore<Bytes, byte[]> index = upgraded.getStateStore(Names.FLEET_INDEX_STORE);
+        KeyValueStore<Bytes, Long> counts = upgraded.getStateStore(Names.FLEET_COUNTS_STORE);
+        List<Bytes> renewalKeys = new ArrayList<>();
+        index.all().forEachRemaining(kv -> {
+            if (kv.key.get()[0] == FleetIndex.RENEWAL) {
+                renewalKeys.add(kv.key);
+            }
+        });
+        assertThat(renewalKeys).hasSize(certs.size());
+        renewalKeys.forEach(index::delete);
+        for (RenewalStatus s : RenewalStatus.values()) {
+            counts.delete(FleetIndex.counter(new byte[]{FleetIndex.SCOPE_RENEWAL, (byte) s.ordinal()}, FleetIndex.ALL));
+        }
+        counts.delete(Bytes.wrap(new byte[]{FleetIndex.VERSION}));
+        assertThat(contents(upgraded)).isNotEqualTo(contents(reference));
+
+        // restarted: a certificate changes before the first tick, then the tick upgrades
+        FleetIndex after = new FleetIndex(upgraded, owners().rules());
+        Certificate changed = Certificate.newBuilder(certs.get(4)).setNotAfter(START.plus(Duration.ofDays(200))).build();
+        after.update(RenewalFixtures.k(changed), changed, null, RenewalStatus.DUE, false, now);
+        ref.update(RenewalFixtures.k(changed), changed, null, RenewalStatus.DUE, false, now);
+        assertThat(after.upgrade()).isEqualTo(certs.size());
+        assertThat(contents(upgraded)).isEqualTo(contents(reference));
+        assertThat(after.upgrade()).isZero();
+        assertThat(new FleetIndex(upgraded, owners().rules()).upgrade()).isZero();
+        assertThat(contents(upgraded)).isEqualTo(contents(reference));
+    }
+
+    private static MockProcessorContext<Object, Object> indexContext() {
+        MockProcessorContext<Object, Object> ctx = new MockProcessorContext<>();
+        List<org.apache.kafka.streams.processor.StateStore> stores = List.of(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.FLEET_SUMMARY_STORE), Serdes.String(), new JsonSerde<>(FleetIndex.Entry.class))
+                        .withLoggingDisabled().build(),
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.FLEET_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build(),
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.FLEET_COUNTS_STORE), Serdes.Bytes(), Serdes.Long()).withLoggingDisabled().build());
+        for (org.apache.kafka.streams.processor.StateStore s : stores) {
+            s.init(ctx.getStateStoreContext(), s);
+            ctx.addStateStore(s);
+        }
+        return ctx;
+    }
+
+    /** Every key of the index and counters, with the counters' values. */
+    private static Map<String, Long> contents(MockProcessorContext<Object, Object> ctx) {
+        Map<String, Long> out = new TreeMap<>();
+        KeyValueStore<Bytes, byte[]> index = ctx.getStateStore(Names.FLEET_INDEX_STORE);
+        KeyValueStore<Bytes, Long> counts = ctx.getStateStore(Names.FLEET_COUNTS_STORE);
+        index.all().forEachRemaining(kv -> out.put("index " + kv.key, 1L));
+        counts.all().forEachRemaining(kv -> out.put("count " + kv.key, kv.value));
+        out.remove("count " + Bytes.wrap(new byte[]{FleetIndex.UPDATED}));
+        return out;
     }
 
     private static FleetQueries.Page page(FleetIndex.State state, String tenant, String source, String sort, boolean desc) {
