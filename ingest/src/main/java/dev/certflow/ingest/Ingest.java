@@ -141,7 +141,7 @@ public final class Ingest implements AutoCloseable {
         Ingest ingest = new Ingest(config, workers, clients);
         if (ops != null) {
             ops.addHealthCheck("ingest", () -> !ingest.closed.get() && !ingest.pool.isShutdown()
-                    && ingest.workers.values().stream().noneMatch(w -> w.publisher.fenced()));
+                    && ingest.workers.values().stream().noneMatch(w -> w.publisher.fenced() || w.fatal() != null));
             ops.addReadyCheck("ingest", () -> !ingest.closed.get());
         }
         LOG.info("Ingest ready with {} sources: {}", workers.size(), String.join(", ", workers.keySet()));
@@ -191,6 +191,8 @@ public final class Ingest implements AutoCloseable {
             return;
         } catch (RuntimeException e) {
             LOG.error("Source {}: poll crashed with {}", worker.config.name, e.getClass().getName());
+        } catch (Error e) {
+            return; // logged by the worker, which now reports DOWN; the pool's thread lives on for the other sources
         }
         if (worker.publisher.fenced()) {
             LOG.error("Source {}: no longer polled here (fenced); /health reports DOWN", worker.config.name);

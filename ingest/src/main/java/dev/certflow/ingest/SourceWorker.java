@@ -29,6 +29,7 @@ final class SourceWorker implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock(); // one poll of a source at a time
     private int consecutiveFailures;
     private Instant lastSuccessAt;
+    private volatile String fatal; // the Error a poll died of: the source is not polled again in this process
 
     SourceWorker(SourceConfig config, SourceClient client, Publisher publisher, IngestMetrics metrics, Clock clock, Duration failureBackoff) {
         this.config = config;
@@ -37,6 +38,11 @@ final class SourceWorker implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.failureBackoff = failureBackoff;
+    }
+
+    /** The class of the Error a poll died of, or null: such a source is not polled again in this process. */
+    String fatal() {
+        return fatal;
     }
 
     PollResult pollOnce() throws InterruptedException {
@@ -71,6 +77,14 @@ final class SourceWorker implements AutoCloseable {
             errorMessage = "source " + config.name + ": " + e.getClass().getName();
             LOG.error("Source {}: poll failed with {} at {}", config.name, e.getClass().getName(),
                     e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+        } catch (Error e) {
+            // an OutOfMemoryError or another VM error leaves nothing safe to go on with: the source stops here, loudly,
+            // and /health reports DOWN so the process is restarted (a thread that just died would leave it silently unpolled)
+            fatal = e.getClass().getName();
+            metrics.error(config.name, SourceException.INTERNAL);
+            LOG.error("Source {}: poll died with {}; the source is no longer polled in this process and /health reports DOWN{}",
+                    config.name, fatal, e instanceof OutOfMemoryError ? " (ingest needs a larger heap for its sources)" : "");
+            throw e;
         }
         PollOutcome outcome = errorKind != null ? PollOutcome.FAILED : session.itemErrors() > 0 ? PollOutcome.PARTIAL : PollOutcome.SUCCESS;
         Instant finished = clock.instant();

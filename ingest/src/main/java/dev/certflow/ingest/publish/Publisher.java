@@ -259,7 +259,7 @@ public final class Publisher implements AutoCloseable {
                 CertState prior = state(key);
                 byte[] value = certificates.serialize(certTopic, cert);
                 String fp = fingerprints.of(cert, value, WIRE_HEADER);
-                boolean certChanged = prior == null || !fp.equals(prior.fingerprint());
+                boolean certChanged = prior == null || !prior.hasFingerprint(fp);
                 CertState next = new CertState(cert.getKey(), fp,
                         o.lastAttemptId() != null ? o.lastAttemptId() : prior == null ? null : prior.lastAttemptId(),
                         o.lastAttemptId() != null ? o.lastAttemptStartedAt() : prior == null ? null : prior.lastAttemptStartedAt(),

@@ -2,29 +2,70 @@ package dev.certflow.ingest.source;
 
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.IngestCheckpoint;
+import dev.certflow.events.SourceKind;
 
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * What ingest last published for one certificate: the mirror of its {@code ingest-checkpoints} record.
- *
- * @param fingerprint          of the last published normalised Certificate (null: none published)
- * @param lastAttemptId        newest attempt published (smoxy) or last derived attempt id (Yeastar)
- * @param lastAttemptStartedAt its start, when known
- * @param lastStatus           smoxy: status of that attempt; Yeastar: last apply_status
- * @param notAfter             expiry of the last published certificate, when known
+ * Ingest holds one for every certificate it knows, so it is stored compactly: the key's parts
+ * without the Avro object, the fingerprint as two longs, the instants as seconds and nanos, the
+ * source name, tenant and status shared with every other certificate that has them (an M1 heap
+ * histogram at 940k certificates: 440 bytes a certificate as a record of objects, most of the
+ * ingest heap).
  */
-public record CertState(CertificateKey key, String fingerprint, String lastAttemptId, Instant lastAttemptStartedAt,
-                        String lastStatus, Instant notAfter) {
-    /**
-     * A status is one of a few words (apply_status, an attempt's status) held for every certificate:
-     * one shared copy of each, not one per certificate (an M1 heap histogram at 873k certificates
-     * held 3.5 million strings).
-     */
-    public CertState {
-        lastStatus = lastStatus == null ? null : lastStatus.intern();
-    }
+public final class CertState {
+    private static final long NO_SECONDS = Long.MIN_VALUE;
 
+    private final SourceKind kind;
+    private final String sourceName;
+    private final String tenant;
+    private final String sourceId;
+    // a fingerprint of 32 lower-case hex digits is held as two longs; anything else (tests) as text
+    private final long fpHigh;
+    private final long fpLow;
+    private final String fpText;
+    private final boolean hasFingerprint;
+    private final String lastAttemptId;
+    private final long startedSeconds;
+    private final int startedNanos;
+    private final String lastStatus;
+    private final long notAfterSeconds;
+    private final int notAfterNanos;
+
+    /**
+     * @param key                  the certificate
+     * @param fingerprint          of the last published normalised Certificate (null: none published)
+     * @param lastAttemptId        newest attempt published (smoxy) or last derived attempt id (Yeastar)
+     * @param lastAttemptStartedAt its start, when known
+     * @param lastStatus           smoxy: status of that attempt; Yeastar: last apply_status
+     * @param notAfter             expiry of the last published certificate, when known
+     */
+    public CertState(CertificateKey key, String fingerprint, String lastAttemptId, Instant lastAttemptStartedAt,
+                     String lastStatus, Instant notAfter) {
+        this.kind = key.getSourceKind();
+        // a handful of distinct values, each held once
+        this.sourceName = intern(key.getSourceName());
+        this.tenant = intern(key.getTenant());
+        this.sourceId = key.getSourceId();
+        this.hasFingerprint = fingerprint != null;
+        if (isHex32(fingerprint)) {
+            this.fpHigh = Long.parseUnsignedLong(fingerprint, 0, 16, 16);
+            this.fpLow = Long.parseUnsignedLong(fingerprint, 16, 32, 16);
+            this.fpText = null;
+        } else {
+            this.fpHigh = 0;
+            this.fpLow = 0;
+            this.fpText = fingerprint;
+        }
+        this.lastAttemptId = lastAttemptId;
+        this.startedSeconds = lastAttemptStartedAt == null ? NO_SECONDS : lastAttemptStartedAt.getEpochSecond();
+        this.startedNanos = lastAttemptStartedAt == null ? 0 : lastAttemptStartedAt.getNano();
+        this.lastStatus = intern(lastStatus);
+        this.notAfterSeconds = notAfter == null ? NO_SECONDS : notAfter.getEpochSecond();
+        this.notAfterNanos = notAfter == null ? 0 : notAfter.getNano();
+    }
 
     public static CertState from(IngestCheckpoint cp) {
         return new CertState(cp.getCertificateKey(), cp.getContentFingerprint(), cp.getLastAttemptId(),
@@ -33,13 +74,105 @@ public record CertState(CertificateKey key, String fingerprint, String lastAttem
 
     public IngestCheckpoint toCheckpoint(Instant updatedAt) {
         return IngestCheckpoint.newBuilder()
-                .setCertificateKey(key)
-                .setContentFingerprint(fingerprint)
+                .setCertificateKey(key())
+                .setContentFingerprint(fingerprint())
                 .setLastAttemptId(lastAttemptId)
-                .setLastAttemptStartedAt(lastAttemptStartedAt)
+                .setLastAttemptStartedAt(lastAttemptStartedAt())
                 .setLastStatus(lastStatus)
-                .setNotAfter(notAfter)
+                .setNotAfter(notAfter())
                 .setUpdatedAt(updatedAt)
                 .build();
+    }
+
+    /** A new key object on every call: {@link #tenant()} where only the tenant is needed. */
+    public CertificateKey key() {
+        return new CertificateKey(kind, sourceName, tenant, sourceId);
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    public String fingerprint() {
+        if (!hasFingerprint) {
+            return null;
+        }
+        return fpText != null ? fpText : hex(fpHigh) + hex(fpLow);
+    }
+
+    /** Whether {@code fingerprint} is the one held, without building its text. */
+    public boolean hasFingerprint(String fingerprint) {
+        if (fingerprint == null || !hasFingerprint) {
+            return fingerprint == null && !hasFingerprint;
+        }
+        if (fpText != null) {
+            return fpText.equals(fingerprint);
+        }
+        return isHex32(fingerprint) && Long.parseUnsignedLong(fingerprint, 0, 16, 16) == fpHigh
+                && Long.parseUnsignedLong(fingerprint, 16, 32, 16) == fpLow;
+    }
+
+    public String lastAttemptId() {
+        return lastAttemptId;
+    }
+
+    public Instant lastAttemptStartedAt() {
+        return startedSeconds == NO_SECONDS ? null : Instant.ofEpochSecond(startedSeconds, startedNanos);
+    }
+
+    public String lastStatus() {
+        return lastStatus;
+    }
+
+    public Instant notAfter() {
+        return notAfterSeconds == NO_SECONDS ? null : Instant.ofEpochSecond(notAfterSeconds, notAfterNanos);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof CertState s)) {
+            return false;
+        }
+        return kind == s.kind && Objects.equals(sourceName, s.sourceName) && Objects.equals(tenant, s.tenant)
+                && sourceId.equals(s.sourceId) && Objects.equals(fingerprint(), s.fingerprint())
+                && Objects.equals(lastAttemptId, s.lastAttemptId) && startedSeconds == s.startedSeconds
+                && startedNanos == s.startedNanos && Objects.equals(lastStatus, s.lastStatus)
+                && notAfterSeconds == s.notAfterSeconds && notAfterNanos == s.notAfterNanos;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, sourceName, tenant, sourceId, fpHigh, fpLow, fpText, lastAttemptId, startedSeconds, lastStatus, notAfterSeconds);
+    }
+
+    @Override
+    public String toString() {
+        return "CertState[key=" + key() + ", fingerprint=" + fingerprint() + ", lastAttemptId=" + lastAttemptId
+                + ", lastAttemptStartedAt=" + lastAttemptStartedAt() + ", lastStatus=" + lastStatus + ", notAfter=" + notAfter() + "]";
+    }
+
+    private static String intern(String s) {
+        return s == null ? null : s.intern();
+    }
+
+    private static boolean isHex32(String s) {
+        if (s == null || s.length() != 32) {
+            return false;
+        }
+        for (int i = 0; i < 32; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String hex(long v) {
+        String h = Long.toHexString(v);
+        return h.length() == 16 ? h : "0".repeat(16 - h.length()) + h;
     }
 }

@@ -85,7 +85,7 @@ public final class LeegalityClient implements SourceClient {
             boolean complete = stream(now, department, response.body(), sink);
             if (complete) {
                 Instant windowEnd = now.plus(java.time.Duration.ofDays(config.days));
-                sink.listingComplete((key, state) -> Objects.equals(department == null ? state.key().getTenant() : department, state.key().getTenant())
+                sink.listingComplete((key, state) -> Objects.equals(department == null ? state.tenant() : department, state.tenant())
                         && (state.notAfter() == null || (!state.notAfter().isBefore(now) && !state.notAfter().isAfter(windowEnd))));
             }
         }
