@@ -95,13 +95,12 @@ final class ProcessRows {
                         "--set", "ops.port=" + opsPort, "--summary-every", "1h"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            String[] urls = {"http://127.0.0.1:" + opsPort + "/metrics", "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres"};
-            Sampler sampler = new Sampler(p, urls[0]);
+            Sampler sampler = new Sampler(p, "http://127.0.0.1:" + opsPort + "/metrics");
             long[] published = {0};
             long[] rows = {0};
             Duration timeout = bench.settings().bigTimeout();
             try (HikariDataSource ds = new HikariDataSource()) {
-                ds.setJdbcUrl(urls[1]);
+                ds.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres");
                 ds.setUsername(EmbeddedPostgresServer.USER);
                 ds.setPassword(EmbeddedPostgresServer.PASSWORD);
                 ds.setMaximumPoolSize(1);

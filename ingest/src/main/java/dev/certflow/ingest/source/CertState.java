@@ -5,6 +5,7 @@ import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.SourceKind;
 
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -12,21 +13,24 @@ import java.util.Objects;
  * Ingest holds one for every certificate it knows, so it is stored compactly: the key's parts
  * without the Avro object, the fingerprint as two longs, the instants as seconds and nanos, the
  * source name, tenant and status shared with every other certificate that has them (an M1 heap
- * histogram at 940k certificates: 440 bytes a certificate as a record of objects, most of the
+ * histogram at 940k certificates: 438 bytes a certificate as a record of objects, most of the
  * ingest heap).
  */
 public final class CertState {
     private static final long NO_SECONDS = Long.MIN_VALUE;
+    private static final HexFormat HEX = HexFormat.of();
+    // fpText's value when the fingerprint is held as the two longs (compared by identity)
+    private static final String PACKED = new String("packed");
 
     private final SourceKind kind;
     private final String sourceName;
     private final String tenant;
     private final String sourceId;
-    // a fingerprint of 32 lower-case hex digits is held as two longs; anything else (tests) as text
+    // a fingerprint of 32 lower-case hex digits is held as two longs (fpText == PACKED); anything else (tests) as
+    // text; none: fpText null
     private final long fpHigh;
     private final long fpLow;
     private final String fpText;
-    private final boolean hasFingerprint;
     private final String lastAttemptId;
     private final long startedSeconds;
     private final int startedNanos;
@@ -49,11 +53,10 @@ public final class CertState {
         this.sourceName = intern(key.getSourceName());
         this.tenant = intern(key.getTenant());
         this.sourceId = key.getSourceId();
-        this.hasFingerprint = fingerprint != null;
         if (isHex32(fingerprint)) {
-            this.fpHigh = Long.parseUnsignedLong(fingerprint, 0, 16, 16);
-            this.fpLow = Long.parseUnsignedLong(fingerprint, 16, 32, 16);
-            this.fpText = null;
+            this.fpHigh = HEX.fromHexDigitsToLong(fingerprint, 0, 16);
+            this.fpLow = HEX.fromHexDigitsToLong(fingerprint, 16, 32);
+            this.fpText = PACKED;
         } else {
             this.fpHigh = 0;
             this.fpLow = 0;
@@ -94,22 +97,16 @@ public final class CertState {
     }
 
     public String fingerprint() {
-        if (!hasFingerprint) {
-            return null;
-        }
-        return fpText != null ? fpText : hex(fpHigh) + hex(fpLow);
+        return fpText == PACKED ? HEX.toHexDigits(fpHigh) + HEX.toHexDigits(fpLow) : fpText;
     }
 
     /** Whether {@code fingerprint} is the one held, without building its text. */
     public boolean hasFingerprint(String fingerprint) {
-        if (fingerprint == null || !hasFingerprint) {
-            return fingerprint == null && !hasFingerprint;
+        if (fpText != PACKED) {
+            return Objects.equals(fpText, fingerprint);
         }
-        if (fpText != null) {
-            return fpText.equals(fingerprint);
-        }
-        return isHex32(fingerprint) && Long.parseUnsignedLong(fingerprint, 0, 16, 16) == fpHigh
-                && Long.parseUnsignedLong(fingerprint, 16, 32, 16) == fpLow;
+        return isHex32(fingerprint) && HEX.fromHexDigitsToLong(fingerprint, 0, 16) == fpHigh
+                && HEX.fromHexDigitsToLong(fingerprint, 16, 32) == fpLow;
     }
 
     public String lastAttemptId() {
@@ -137,7 +134,8 @@ public final class CertState {
             return false;
         }
         return kind == s.kind && Objects.equals(sourceName, s.sourceName) && Objects.equals(tenant, s.tenant)
-                && sourceId.equals(s.sourceId) && Objects.equals(fingerprint(), s.fingerprint())
+                && sourceId.equals(s.sourceId) && (fpText == PACKED) == (s.fpText == PACKED) && Objects.equals(fpText, s.fpText)
+                && fpHigh == s.fpHigh && fpLow == s.fpLow
                 && Objects.equals(lastAttemptId, s.lastAttemptId) && startedSeconds == s.startedSeconds
                 && startedNanos == s.startedNanos && Objects.equals(lastStatus, s.lastStatus)
                 && notAfterSeconds == s.notAfterSeconds && notAfterNanos == s.notAfterNanos;
@@ -169,10 +167,5 @@ public final class CertState {
             }
         }
         return true;
-    }
-
-    private static String hex(long v) {
-        String h = Long.toHexString(v);
-        return h.length() == 16 ? h : "0".repeat(16 - h.length()) + h;
     }
 }
