@@ -47,10 +47,12 @@ class HostileBodyTest {
     private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 
     private String endless(String status, String prefix, byte filler) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        // the thread keeps its own socket: on the field, a previous call's thread would accept this call's connections
+        ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server = listening;
         Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
+            while (!listening.isClosed()) {
+                try (Socket s = listening.accept()) {
                     var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
                     String target = in.readLine().split(" ")[1];
                     int length = 0;
@@ -83,7 +85,7 @@ class HostileBodyTest {
         }, "endless-http");
         t.setDaemon(true);
         t.start();
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return "http://127.0.0.1:" + listening.getLocalPort();
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import dev.certflow.runtime.ops.OpsServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -87,13 +88,17 @@ public final class StreamsApp implements AutoCloseable {
         String appServer = settings.applicationServer != null ? settings.applicationServer
                 : ops != null ? "localhost:" + ops.port() : null;
         Properties props = StreamsProperties.of(kafka, settings, appServer, metrics);
+        String instance = StaticMembership.groupInstanceId(settings, props);
+        if (instance != null) {
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
+        }
         Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics, clock);
         // every subtopology is co-partitioned with certificates: that many tasks at most
         int tasks = kafka.partitions > 0 ? kafka.partitions : Topics.CERTIFICATES.partitions();
         props.put(BoundedRocksDbConfig.STORES, BoundedRocksDbConfig.storesAtMost(topology.describe(), tasks));
         CoPartitioning.check(kafka, topology.describe());
-        LOG.info("Starting Kafka Streams application {} (processing {}, query API at {})", settings.applicationId,
-                settings.processingGuarantee, appServer);
+        LOG.info("Starting Kafka Streams application {} (processing {}, query API at {}, group instance {})", settings.applicationId,
+                settings.processingGuarantee, appServer, instance == null ? "dynamic" : instance);
         LOG.debug("Topology: {}", topology.describe());
         KafkaStreams streams = new KafkaStreams(topology, props, time);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);

@@ -36,6 +36,7 @@ import java.util.Map;
  *     rules:                             # first match wins
  *       - { sourceKind: yeastar, tenant: pbx-berlin, mode: manual, leadTime: 45d }
  *   tickInterval: 1m
+ *   instanceId: auto                     # static membership: a restart takes its tasks back at once
  *   rocksdb:                             # every store shares one block cache; memtables are charged to it
  *     cacheMiB: 128
  *     memtableMiB: 48
@@ -68,6 +69,12 @@ public class StreamsSettings implements Validated {
     public int sourceDownAfterFailures = 3;
     /** Kafka Streams state directory; null = Kafka's default under java.io.tmpdir. */
     public String stateDir;
+    /**
+     * Static group membership: {@code auto} (an id generated once and kept in the state directory), an id of
+     * your own (for example a StatefulSet pod's name; unique per instance) or {@code none} (a dynamic member,
+     * whose restart waits out the session timeout of the member it replaces). See {@link StaticMembership}.
+     */
+    public String instanceId = StaticMembership.AUTO;
     /** host:port other instances use to reach this one's query API; null = localhost:&lt;ops port&gt;. */
     public String applicationServer;
     public int numStandbyReplicas = 0;
@@ -203,6 +210,10 @@ public class StreamsSettings implements Validated {
         }
         if (numStreamThreads < 1) {
             throw bad(prefix + "numStreamThreads", numStreamThreads, tree, "must be 1 or more");
+        }
+        if (instanceId == null || !StaticMembership.VALID.matcher(instanceId).matches()) {
+            throw bad(prefix + "instanceId", instanceId, tree, "must be auto, none or a group.instance.id "
+                    + "(letters, digits, '.', '_' and '-', at most 249)");
         }
         if (applicationServer != null && !applicationServer.matches("[^:/\\s]+:\\d{1,5}")) {
             throw bad(prefix + "applicationServer", applicationServer, tree, "must be host:port");

@@ -26,6 +26,8 @@ public final class ReservedProperties {
             Map.entry("group.id", "each certflow consumer has its own group (sink.groupId, streams.applicationId); one group for all "
                     + "would split the partitions between the view writer, the alert delivery and streams"),
             Map.entry("application.id", "use streams.applicationId instead"),
+            Map.entry("group.instance.id", "use streams.instanceId instead (static membership of Kafka Streams, auto by default); "
+                    + "one id in kafka.properties would be shared by every consumer of a group, which fence each other"),
             Map.entry("processing.guarantee", "use streams.processingGuarantee instead (exactly_once_v2 by default)"),
             Map.entry("ssl.endpoint.identification.algorithm", "certflow always verifies that a broker's TLS certificate is "
                     + "valid for the host it connects to (https); without it any trusted certificate would do, for any host"),
