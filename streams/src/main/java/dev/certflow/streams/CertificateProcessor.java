@@ -4,7 +4,6 @@ import dev.certflow.events.Certificate;
 import dev.certflow.events.ExpiryStatus;
 import dev.certflow.events.FailedRenewal;
 import dev.certflow.schemas.CertificateKeys;
-import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -207,9 +206,10 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
         for (String key : due.keys()) {
             try {
                 lifecycle.evaluate(key, now);
-            } catch (StreamsException e) {
-                throw e; // store or producer trouble: let Kafka Streams abort and retry the task
             } catch (RuntimeException e) {
+                if (DeadLetterHandlers.Base.infrastructure(e)) {
+                    throw e; // store, producer or registry trouble: let Kafka Streams abort and retry the task
+                }
                 // one certificate the rules cannot evaluate must not stop every other transition;
                 // it is re-evaluated when its next record arrives
                 LOG.error("Expiry tick could not evaluate certificate {}: {}", key, e.getClass().getName());

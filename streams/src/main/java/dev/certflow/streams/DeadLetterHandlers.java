@@ -1,19 +1,23 @@
 package dev.certflow.streams;
 
 import dev.certflow.schemas.DeadLetters;
+import dev.certflow.schemas.registry.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +112,34 @@ public final class DeadLetterHandlers {
             return p;
         }
 
+        /**
+         * A schema registry that cannot answer (unreachable, timed out, 5xx) says nothing about the record: the task
+         * fails and the record is processed again once the registry is back ({@link StreamsApp} replaces the thread
+         * without counting it as a failure), instead of a valid record being dead-lettered and its alerts lost.
+         */
+        static boolean registryUnavailable(Exception exception, String stage, String topic, int partition, long offset) {
+            if (!SchemaRegistryException.unavailable(exception)) {
+                return false;
+            }
+            LOG.warn("Schema registry unavailable at stage {} for {}-{}@{}: failing the task, the record is processed again later",
+                    stage, topic, partition, offset);
+            return true;
+        }
+
+        /**
+         * A processor's failure that is about the infrastructure, not the record: Kafka Streams' own errors (a send
+         * that failed or timed out, reported by the record collector at the next write; a state store's I/O),
+         * any other Kafka client error but a serialization one, or a registry that cannot answer.
+         */
+        static boolean infrastructure(Throwable exception) {
+            for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof StreamsException || (t instanceof KafkaException && !(t instanceof SerializationException))) {
+                    return true;
+                }
+            }
+            return SchemaRegistryException.unavailable(exception);
+        }
+
         List<ProducerRecord<byte[], byte[]>> deadLetter(String stage, String originTopic, int partition, long offset,
                                                          byte[] key, byte[] value, Exception error) {
             // log origin and error class only: the message may quote the payload
@@ -129,9 +161,7 @@ public final class DeadLetterHandlers {
     public static final class Deserialization extends Base implements DeserializationExceptionHandler {
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-            if (dev.certflow.schemas.registry.SchemaRegistryException.unavailable(exception)) {
-                LOG.warn("Schema registry unavailable while reading {}-{}@{}: failing the task, the record is read again later",
-                        record.topic(), record.partition(), record.offset());
+            if (registryUnavailable(exception, "deserialization", record.topic(), record.partition(), record.offset())) {
                 return Response.fail();
             }
             List<ProducerRecord<byte[], byte[]>> dlq = deadLetter("deserialization", record.topic(), record.partition(), record.offset(),
@@ -142,11 +172,23 @@ public final class DeadLetterHandlers {
 
     /**
      * Records a processor rejects (inconsistent keys, invalid fields). A failure inside the expiry
-     * punctuator has no source record: it is logged and the tick resumes at the next interval.
+     * punctuator has no source record: it is logged and the tick resumes at the next interval. A
+     * schema registry that cannot answer fails the task in both cases (under exactly-once its partial
+     * writes are aborted with it).
      */
     public static final class Processing extends Base implements ProcessingExceptionHandler {
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            if (registryUnavailable(exception, "processing", context.topic(), context.partition(), context.offset())) {
+                return Response.fail(); // a state store's or an output's serializer could not get its schema id
+            }
+            if (infrastructure(exception)) {
+                // reliability row 4 (broker down 60 s): a changelog send timed out, the record collector reported it at the
+                // next record's first write, and that valid record was dead-lettered
+                LOG.warn("Processing of {}-{}@{} failed for want of the broker or a store ({}): failing the task, the record is "
+                        + "processed again later", context.topic(), context.partition(), context.offset(), exception.getClass().getSimpleName());
+                return Response.fail();
+            }
             if (context.sourceRawKey() == null && context.sourceRawValue() == null && record == null) {
                 LOG.error("Processing failed in {} without a source record (task {}): {}", context.processorNodeId(),
                         context.taskId(), exception.getClass().getName());
@@ -163,8 +205,9 @@ public final class DeadLetterHandlers {
 
     /**
      * Output that cannot be serialized or is too large for the broker goes to the dead-letter topic
-     * (key and value as far as they exist); any other send error fails the task, so nothing is dropped
-     * silently (Kafka Streams retries retriable errors itself before this is called).
+     * (key and value as far as they exist); any other send error, and a serializer that could not reach the
+     * schema registry, fails the task, so nothing is dropped silently (Kafka Streams retries retriable errors
+     * itself before this is called).
      */
     public static final class Production extends Base implements ProductionExceptionHandler {
         @Override
@@ -179,6 +222,9 @@ public final class DeadLetterHandlers {
         @SuppressWarnings("rawtypes")
         public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                                  SerializationExceptionOrigin origin) {
+            if (registryUnavailable(exception, "production", record.topic(), -1, -1)) {
+                return Response.fail();
+            }
             byte[] key = record.key() instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
                     : record.key() instanceof byte[] b ? b : null;
             return Response.resume(deadLetter("production", record.topic(), -1, -1, key, null, exception));

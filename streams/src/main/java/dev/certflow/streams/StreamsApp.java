@@ -20,8 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -35,7 +33,10 @@ import java.util.function.LongSupplier;
  * I/O error). The thread is replaced, which under exactly-once aborts its open transaction and
  * redoes the work from the last commit, up to {@code maxThreadReplacements} times within
  * {@code threadReplacementWindow}; past that the failure is persistent, the client shuts down,
- * {@code /health} turns DOWN and the process exits so the orchestrator restarts it cleanly.
+ * {@code /health} turns DOWN and the process exits so the orchestrator restarts it cleanly. A schema
+ * registry that cannot answer is not counted ({@link ThreadFailures}): the thread is replaced after a
+ * pause for as long as it takes, since the record that needed it was neither processed nor
+ * dead-lettered ({@link DeadLetterHandlers}).
  */
 public final class StreamsApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
@@ -43,7 +44,7 @@ public final class StreamsApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final QueryService queries;
-    private final Deque<Long> failures = new ArrayDeque<>();
+    private final ThreadFailures threadFailures;
     private final java.util.List<Runnable> onError = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closing;
     private final CompletableFuture<Void> running = new CompletableFuture<>();
@@ -53,7 +54,8 @@ public final class StreamsApp implements AutoCloseable {
     private final KafkaWrites writes;
 
     private StreamsApp(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, QueryService queries, CertflowMetrics metrics,
-                       KafkaWrites writes) {
+                       KafkaWrites writes, ThreadFailures threadFailures) {
+        this.threadFailures = threadFailures;
         this.metrics = metrics;
         this.writes = writes;
         this.streams = streams;
@@ -92,7 +94,7 @@ public final class StreamsApp implements AutoCloseable {
         if (instance != null) {
             props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
         }
-        Topology topology = CertflowTopology.buildTopology(kafka.topics(), settings, metrics, clock);
+        Topology topology = CertflowTopology.buildTopology(StreamsProperties.topics(kafka), settings, metrics, clock);
         // every subtopology is co-partitioned with certificates: that many tasks at most
         int tasks = kafka.partitions > 0 ? kafka.partitions : Topics.CERTIFICATES.partitions();
         props.put(BoundedRocksDbConfig.STORES, BoundedRocksDbConfig.storesAtMost(topology.describe(), tasks));
@@ -109,7 +111,8 @@ public final class StreamsApp implements AutoCloseable {
         ApiAuth auth = new ApiAuth(settings.api);
         queries.withPeerToken(auth.peerToken()).withOwners(settings.ownerRules());
         KafkaWrites writes = ops == null ? null : new KafkaWrites(kafka, settings.applicationId);
-        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics, writes);
+        StreamsApp app = new StreamsApp(streams, streamsMetrics, queries, metrics, writes,
+                new ThreadFailures(settings.maxThreadReplacements, settings.threadReplacementWindow));
         // the only restore listener: what a (re)start restores, per store (a clean restart restores nearly nothing)
         streams.setGlobalStateRestoreListener(new RestoreMetrics(metrics.registry(), topology.describe()));
         streams.setUncaughtExceptionHandler(e -> app.onUncaught(e, settings));
@@ -158,20 +161,21 @@ public final class StreamsApp implements AutoCloseable {
     }
 
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onUncaught(Throwable e, StreamsSettings settings) {
-        long now = System.currentTimeMillis();
-        synchronized (failures) {
-            failures.addLast(now);
-            while (!failures.isEmpty() && failures.peekFirst() < now - settings.threadReplacementWindow.toMillis()) {
-                failures.removeFirst();
+        ThreadFailures.Decision d = threadFailures.next(e, System.currentTimeMillis());
+        if (d.registry()) {
+            LOG.warn("Stream thread stopped: the schema registry is unavailable ({} in a row); replacing it in {} ms", d.count(), d.pauseMillis());
+            try {
+                Thread.sleep(d.pauseMillis()); // on the failed thread, before it is replaced
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
             }
-            if (failures.size() <= settings.maxThreadReplacements) {
-                LOG.error("Stream thread failed ({} in the last {}); replacing it", failures.size(), settings.threadReplacementWindow, e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            }
+        } else if (d.response() == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
+            LOG.error("Stream thread failed ({} in the last {}); replacing it", d.count(), settings.threadReplacementWindow, e);
+        } else {
+            LOG.error("Stream thread failed more than {} times in {}; shutting the client down", settings.maxThreadReplacements,
+                    settings.threadReplacementWindow, e);
         }
-        LOG.error("Stream thread failed more than {} times in {}; shutting the client down", settings.maxThreadReplacements,
-                settings.threadReplacementWindow, e);
-        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        return d.response();
     }
 
     private double approximateSize(String store) {

@@ -1,10 +1,15 @@
 package dev.certflow.streams;
 
 import dev.certflow.runtime.config.KafkaSettings;
+import dev.certflow.schemas.Topics;
+import dev.certflow.schemas.serde.AvroSerdeConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 
 /** Builds the Kafka Streams properties from the {@code kafka} and {@code streams} sections. */
@@ -12,8 +17,26 @@ public final class StreamsProperties {
     private static final long MIB = 1024L * 1024;
     /** The record cache of the stores built with caching (all threads together). */
     static final long RECORD_CACHE_BYTES = 16 * MIB;
+    /** How long Kafka Streams' serdes wait for a schema registry that cannot answer before the task fails. */
+    static final Duration REGISTRY_RETRY = Duration.ofSeconds(60);
 
     private StreamsProperties() {
+    }
+
+    /**
+     * The serde settings of Kafka Streams' serdes (the topology's, its stores' and its outputs'): the registry's, and a
+     * registry that blinks holds the stream thread a moment (well inside max.poll.interval.ms) rather than failing the
+     * task, whose replaced thread would be a new group member waiting out the old one's session timeout.
+     */
+    public static Map<String, Object> serdeConfig(KafkaSettings kafka) {
+        Map<String, Object> c = new HashMap<>(kafka.serdeConfig());
+        c.put(AvroSerdeConfig.REGISTRY_RETRY_MAX_MS, REGISTRY_RETRY.toMillis());
+        return c;
+    }
+
+    /** The topic declarations with {@link #serdeConfig(KafkaSettings)}. */
+    public static Topics topics(KafkaSettings kafka) {
+        return new Topics(kafka.topicPrefix, serdeConfig(kafka));
     }
 
     /**
@@ -23,7 +46,7 @@ public final class StreamsProperties {
     public static Properties of(KafkaSettings kafka, StreamsSettings settings, String applicationServer, CertflowMetrics metrics) {
         Properties p = new Properties();
         p.putAll(kafka.common());
-        p.putAll(kafka.serdeConfig());
+        p.putAll(serdeConfig(kafka));
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.numStandbyReplicas);

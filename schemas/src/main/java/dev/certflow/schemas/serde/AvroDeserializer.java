@@ -33,6 +33,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private SchemaRegistryClient registry;
     private final Schema readerSchema;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    private RegistryRetry retry = RegistryRetry.none();
 
     /** A generic deserializer (for Kafka's reflective construction too); {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -55,6 +56,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (registry == null) {
             registry = SchemaRegistryClients.fromConfig(configs);
         }
+        retry = RegistryRetry.fromConfig(configs);
     }
 
     @Override
@@ -88,7 +90,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     private DatumReader<Object> readerFor(int id) {
-        Schema writer = registry.getById(id);
+        Schema writer = retry.call(() -> registry.getById(id));
         if (readerSchema == null) {
             return new GenericDatumReader<>(writer);
         }

@@ -37,6 +37,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
     private SchemaRegistryClient registry;
     private boolean isKey;
     private boolean autoRegister = true;
+    private RegistryRetry retry = RegistryRetry.none();
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
     // one serializer is shared by every thread of a producer or a Streams instance: each thread writes
@@ -91,6 +92,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         if (registry == null) {
             registry = SchemaRegistryClients.fromConfig(configs);
         }
+        retry = RegistryRetry.fromConfig(configs);
         Object auto = configs.get(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS);
         if (auto != null) {
             autoRegister = Boolean.parseBoolean(auto.toString());
@@ -143,7 +145,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         int id;
         try {
             id = ids.computeIfAbsent(new SubjectSchema(subject, schema),
-                    k -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
+                    k -> retry.call(() -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema)));
         } catch (SchemaRegistryException e) {
             throw new SerializationException("topic " + topic + ": cannot get a schema id for subject " + subject + " ("
                     + schema.getFullName() + "): " + e.getMessage(), e);

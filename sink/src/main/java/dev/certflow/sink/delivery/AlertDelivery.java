@@ -310,10 +310,22 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         commit(c); // orderly stop: keep what has an outcome
     }
 
+    /**
+     * Commits what has an outcome on every channel. A broker that does not answer within the commit's timeout
+     * (an outage of a minute or more) is not a reason to stop delivering: the offsets stay committable and the
+     * next round commits them (until then a restart would deliver those alerts again, with the same
+     * idempotency keys).
+     */
     private void commit(KafkaConsumer<String, byte[]> c) {
         Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
-        if (!offsets.isEmpty()) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
             c.commitSync(offsets);
+            tracker.committed(offsets);
+        } catch (org.apache.kafka.common.errors.RetriableException e) { // a TimeoutException among them
+            LOG.warn("Delivered alerts' offsets not committed yet ({}); committed with the next round", e.getClass().getSimpleName());
         }
     }
 

@@ -52,10 +52,18 @@ final class OffsetTracker {
             Long last = committed.get(tp);
             if (last == null || next > last) {
                 out.put(tp, new OffsetAndMetadata(next));
-                committed.put(tp, next);
             }
         }
         return out;
+    }
+
+    /** Marks {@code offsets} (from {@link #committable}) committed: only after the commit succeeded, so a failed one is retried. */
+    synchronized void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, o) -> {
+            if (highest.containsKey(tp)) { // not revoked meanwhile
+                committed.merge(tp, o.offset(), Math::max);
+            }
+        });
     }
 
     /** Forgets revoked partitions (their unfinished records are redelivered to the next owner). */
