@@ -207,7 +207,7 @@ final class CertificateProcessor implements Processor<String, Certificate, Strin
             try {
                 lifecycle.evaluate(key, now);
             } catch (RuntimeException e) {
-                if (DeadLetterHandlers.Base.infrastructure(e)) {
+                if (DeadLetterHandlers.infrastructure(e)) {
                     throw e; // store, producer or registry trouble: let Kafka Streams abort and retry the task
                 }
                 // one certificate the rules cannot evaluate must not stop every other transition;

@@ -46,6 +46,20 @@ public final class DeadLetterHandlers {
     private DeadLetterHandlers() {
     }
 
+    /**
+     * A processor's failure that is about the infrastructure, not the record: Kafka Streams' own errors (a send
+     * that failed or timed out, reported by the record collector at the next write; a state store's I/O),
+     * any other Kafka client error but a serialization one, or a registry that cannot answer.
+     */
+    static boolean infrastructure(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StreamsException || (t instanceof KafkaException && !(t instanceof SerializationException))) {
+                return true;
+            }
+        }
+        return SchemaRegistryException.unavailable(exception);
+    }
+
     /** Shared configuration of the three handlers. */
     abstract static class Base {
         String topic;
@@ -124,20 +138,6 @@ public final class DeadLetterHandlers {
             LOG.warn("Schema registry unavailable at stage {} for {}-{}@{}: failing the task, the record is processed again later",
                     stage, topic, partition, offset);
             return true;
-        }
-
-        /**
-         * A processor's failure that is about the infrastructure, not the record: Kafka Streams' own errors (a send
-         * that failed or timed out, reported by the record collector at the next write; a state store's I/O),
-         * any other Kafka client error but a serialization one, or a registry that cannot answer.
-         */
-        static boolean infrastructure(Throwable exception) {
-            for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof StreamsException || (t instanceof KafkaException && !(t instanceof SerializationException))) {
-                    return true;
-                }
-            }
-            return SchemaRegistryException.unavailable(exception);
         }
 
         List<ProducerRecord<byte[], byte[]>> deadLetter(String stage, String originTopic, int partition, long offset,

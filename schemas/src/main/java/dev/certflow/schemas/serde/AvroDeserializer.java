@@ -69,7 +69,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         int id = WireFormat.readSchemaId(topic, buffer);
         DatumReader<Object> reader;
         try {
-            reader = readers.computeIfAbsent(id, this::readerFor);
+            // built outside the map: waiting for a registry (RegistryRetry) must not hold the map's lock for other threads
+            reader = readers.get(id);
+            if (reader == null) {
+                DatumReader<Object> built = readerFor(id);
+                DatumReader<Object> first = readers.putIfAbsent(id, built);
+                reader = first != null ? first : built;
+            }
         } catch (SchemaRegistryException e) {
             throw new SerializationException("topic " + topic + ": schema id " + id + " cannot be resolved: " + e.getMessage(), e);
         }

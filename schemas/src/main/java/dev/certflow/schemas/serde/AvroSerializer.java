@@ -144,8 +144,15 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         String subject = AvroSerdeConfig.subject(topic, isKey);
         int id;
         try {
-            id = ids.computeIfAbsent(new SubjectSchema(subject, schema),
-                    k -> retry.call(() -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema)));
+            SubjectSchema key = new SubjectSchema(subject, schema);
+            Integer known = ids.get(key);
+            if (known == null) {
+                // asked outside the map: waiting for a registry (RegistryRetry) must not hold the map's lock for other threads
+                known = retry.call(() -> autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema));
+                Integer first = ids.putIfAbsent(key, known);
+                known = first != null ? first : known;
+            }
+            id = known;
         } catch (SchemaRegistryException e) {
             throw new SerializationException("topic " + topic + ": cannot get a schema id for subject " + subject + " ("
                     + schema.getFullName() + "): " + e.getMessage(), e);

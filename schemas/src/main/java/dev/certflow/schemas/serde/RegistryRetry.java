@@ -2,7 +2,6 @@ package dev.certflow.schemas.serde;
 
 import dev.certflow.schemas.registry.SchemaRegistryException;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -30,10 +29,6 @@ final class RegistryRetry {
 
     static RegistryRetry none() {
         return new RegistryRetry(0);
-    }
-
-    Duration budget() {
-        return Duration.ofMillis(budgetMs);
     }
 
     <T> T call(Supplier<T> call) {
