@@ -214,6 +214,11 @@ public final class Ingest implements AutoCloseable {
         return List.copyOf(workers.keySet());
     }
 
+    /** For tests: every certificate's state of a source. */
+    Map<String, CertState> states(String source) {
+        return workers.get(source).publisher.states();
+    }
+
     /** For tests: the stored state of a certificate key. */
     CertState stateOf(String source, String key) {
         return workers.get(source).publisher.stateOf(key);

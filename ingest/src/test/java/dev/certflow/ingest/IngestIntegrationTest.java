@@ -4,6 +4,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.certflow.events.AttemptStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.IngestCheckpoint;
+import dev.certflow.ingest.source.CertState;
 import dev.certflow.events.PollOutcome;
 import dev.certflow.events.RenewalAttempt;
 import dev.certflow.events.SourceStatus;
@@ -211,7 +212,11 @@ class IngestIntegrationTest {
         assertThat(registry.get("certflow.ingest.errors").tag("source", "esign-hr").tag("kind", "bad_item").counter().count()).isEqualTo(2);
         assertThat(registry.get("certflow.ingest.last.success.age").tag("source", "pbx-berlin").gauge().value()).isLessThan(60);
 
-        // restart: a new instance rebuilds its state from ingest-checkpoints
+        // restart: a new instance rebuilds its state from ingest-checkpoints and certificates, exactly as it was
+        Map<String, Map<String, CertState>> before = new java.util.HashMap<>();
+        for (String source : List.of("esign-hr", "smoxy-acme", "pbx-berlin")) {
+            before.put(source, ingest.states(source));
+        }
         ingest.close();
         int certsBefore = certificates().size();
         int attemptsBefore = attempts().size();
@@ -219,6 +224,9 @@ class IngestIntegrationTest {
         assertThat(checkpoints).filteredOn(e -> e.getKey().equals("smoxy/smoxy-acme/org-1/S1")).last()
                 .satisfies(e -> assertThat(e.getValue().getLastAttemptId()).isEqualTo("A2"));
         ingest = create(new SimpleMeterRegistry());
+        for (String source : before.keySet()) {
+            assertThat(ingest.states(source)).as(source).isEqualTo(before.get(source));
+        }
         assertThat(ingest.stateOf("pbx-berlin", "yeastar/pbx-berlin/pbx-berlin/3").lastStatus()).isEqualTo("issuance_fail");
         assertThat(ingest.stateOf("pbx-berlin", "yeastar/pbx-berlin/pbx-berlin/2")).isNull();
 
@@ -326,15 +334,56 @@ class IngestIntegrationTest {
     }
 
     @Test
-    void checkpointsCarryTheStateUsedOnRestart() throws Exception {
+    void checkpointsCarryOnlyWhatTheCertificateRecordsDoNot() throws Exception {
         ingest = create(new SimpleMeterRegistry());
+        poll("esign-hr");
         poll("pbx-berlin");
+        poll("smoxy-acme");
+        // Leegality has no attempts, the PBX's status is on its certificate records (first seen, no transition):
+        // the certificate record is all a restart needs; smoxy's published attempts are not on it
         var cps = KafkaReads.values(kafka, topics.ingestCheckpoints().name(), topics.ingestCheckpoints().valueSerde().deserializer());
-        assertThat(cps).hasSize(3);
-        IngestCheckpoint c1 = cps.stream().filter(e -> e.getKey().equals("yeastar/pbx-berlin/pbx-berlin/1")).findFirst().orElseThrow().getValue();
-        assertThat(c1.getContentFingerprint()).hasSize(32);
-        assertThat(c1.getLastStatus()).isEqualTo("issuance_success");
-        assertThat(c1.getNotAfter()).isEqualTo(java.time.Instant.parse("2025-05-25T13:03:10Z"));
+        assertThat(cps).extracting(Map.Entry::getKey).containsExactly("smoxy/smoxy-acme/org-1/S1");
+        IngestCheckpoint s1 = cps.get(0).getValue();
+        assertThat(s1.getLastAttemptId()).isEqualTo("A2");
+        assertThat(s1.getContentFingerprint()).hasSize(32);
+        assertThat(ingest.stateOf("pbx-berlin", "yeastar/pbx-berlin/pbx-berlin/1").lastStatus()).isEqualTo("issuance_success");
+        assertThat(ingest.stateOf("pbx-berlin", "yeastar/pbx-berlin/pbx-berlin/1").checkpointed()).isFalse();
+        assertThat(ingest.stateOf("smoxy-acme", "smoxy/smoxy-acme/org-1/S1").checkpointed()).isTrue();
+
+        // a PBX transition (issuing -> issuance_fail) is an attempt: that certificate gets a checkpoint
+        stubYeastar("""
+                {"errcode":0,"errmsg":"SUCCESS","total_number":3,"certificate_list":[
+                  {"id":1,"name":"wildcard_example_com.crt","type":"trusted","issue_to":"*.example.com","expiration":"2025/05/25 03:03:10 PM","apply_status":"issuance_success"},
+                  {"id":2,"name":"example.domain.com.crt","type":"server","issue_to":"example.domain.com","expiration":"2025/05/25 10:45:42 AM","ca_type":"upload","apply_status":"issuance_success"},
+                  {"id":3,"name":"docs.example.com.pem","type":"server","issue_to":"docs.example.com","expiration":"-","ca_type":"apply","auto_renewal":1,
+                   "dns_provider":"alidns","apply_status":"issuance_fail","apply_tip_code":30001}]}""");
+        assertThat(poll("pbx-berlin").attemptsPublished()).isEqualTo(1);
+        cps = KafkaReads.values(kafka, topics.ingestCheckpoints().name(), topics.ingestCheckpoints().valueSerde().deserializer());
+        assertThat(cps).extracting(Map.Entry::getKey).containsExactlyInAnyOrder("smoxy/smoxy-acme/org-1/S1", "yeastar/pbx-berlin/pbx-berlin/3");
+        IngestCheckpoint c3 = cps.stream().filter(e -> e.getKey().endsWith("/3")).findFirst().orElseThrow().getValue();
+        assertThat(c3.getLastStatus()).isEqualTo("issuance_fail");
+        assertThat(c3.getLastAttemptId()).startsWith("yeastar-");
+
+        // unreadable records on both topics (a bad magic byte, an unknown schema id) under this source's keys: a restart
+        // skips them and rebuilds everything else as it was
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(kafka.producer("poison"),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (String topic : List.of(topics.certificates().name(), topics.ingestCheckpoints().name())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "yeastar/pbx-berlin/pbx-berlin/99", new byte[]{7, 1, 2}));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "smoxy/smoxy-acme/org-1/S99",
+                        new byte[]{0, 0x7f, 0x7f, 0x7f, 0x7f, 2}));
+            }
+        }
+        Map<String, Map<String, CertState>> before = new java.util.HashMap<>();
+        for (String source : List.of("esign-hr", "smoxy-acme", "pbx-berlin")) {
+            before.put(source, ingest.states(source));
+        }
+        ingest.close();
+        ingest = create(new SimpleMeterRegistry());
+        for (String source : before.keySet()) {
+            assertThat(ingest.states(source)).as(source).isEqualTo(before.get(source));
+        }
+        assertThat(ingest.states("smoxy-acme")).doesNotContainKey("smoxy/smoxy-acme/org-1/S99");
     }
 
     @Test

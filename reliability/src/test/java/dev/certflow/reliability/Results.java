@@ -118,7 +118,9 @@ final class Results {
         try {
             Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            String dirty = new String(new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no").start()
+            // the results file itself is rewritten after every trial: not a change to what is tested
+            String dirty = new String(new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                    ":(top,exclude)reliability/results").start()
                     .getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank() ? "" : " (with uncommitted changes)";
             return p.waitFor() == 0 ? out + dirty : "unknown";
         } catch (Exception e) {

@@ -2,8 +2,11 @@ package dev.certflow.ingest.publish;
 
 import dev.certflow.events.Certificate;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 
 import java.io.ByteArrayOutputStream;
@@ -29,6 +32,9 @@ public final class Fingerprints {
     private final SpecificDatumWriter<Certificate> writer = new SpecificDatumWriter<>(Certificate.class);
     private final SpecificDatumWriter<Map<String, String>> attributesWriter =
             new SpecificDatumWriter<>(Certificate.getClassSchema().getField("attributes").schema());
+    private final SpecificDatumReader<Map<String, String>> attributesReader =
+            new SpecificDatumReader<>(Certificate.getClassSchema().getField("attributes").schema());
+    private BinaryDecoder decoder;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(512);
     private final MessageDigest sha;
     private BinaryEncoder encoder;
@@ -73,13 +79,29 @@ public final class Fingerprints {
         int observedLength = varLongLength(millis);
         int observedAt = encoded.length - attributes.length - observedLength;
         if (observedAt < offset || readVarLong(encoded, observedAt) != millis
-                || !Arrays.equals(encoded, encoded.length - attributes.length, encoded.length, attributes, 0, attributes.length)) {
+                || !sameAttributes(encoded, encoded.length - attributes.length, attributes, certificate.getAttributes())) {
             return of(certificate);
         }
         sha.update(encoded, offset, observedAt - offset);
         sha.update((byte) 0);
-        sha.update(attributes);
+        sha.update(encoded, encoded.length - attributes.length, attributes.length); // as published, in its order
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    }
+
+    /**
+     * Whether the bytes from {@code at} on are {@code map} encoded: byte for byte as the publisher encodes it, or
+     * (a certificate read back, its map decoded in another order: the same length) the same entries in another order.
+     */
+    private boolean sameAttributes(byte[] encoded, int at, byte[] reencoded, Map<String, String> map) {
+        if (Arrays.equals(encoded, at, encoded.length, reencoded, 0, reencoded.length)) {
+            return true;
+        }
+        try {
+            decoder = DecoderFactory.get().binaryDecoder(encoded, at, encoded.length - at, decoder);
+            return map.equals(attributesReader.read(null, decoder)) && decoder.isEnd();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private <T> byte[] encode(SpecificDatumWriter<T> w, T datum) {

@@ -265,6 +265,10 @@ public final class Publisher implements AutoCloseable {
                         o.lastAttemptId() != null ? o.lastAttemptStartedAt() : prior == null ? null : prior.lastAttemptStartedAt(),
                         o.lastStatus() != null ? o.lastStatus() : prior == null ? null : prior.lastStatus(),
                         cert.getNotAfter());
+                // a checkpoint only for attempt progress the certificate record does not rebuild (CheckpointLoader)
+                boolean hadCheckpoint = prior != null && prior.checkpointed();
+                boolean checkpoint = hadCheckpoint ? !next.sameProgress(prior) : !next.progressDerivableFrom(cert);
+                next = next.checkpointed(hadCheckpoint || checkpoint);
                 byte[] keyBytes = keys.serialize(certTopic, key);
                 if (certChanged) {
                     records.add(new ProducerRecord<>(certTopic, keyBytes, value));
@@ -274,8 +278,10 @@ public final class Publisher implements AutoCloseable {
                     records.add(new ProducerRecord<>(attemptTopic, keyBytes, attempts.serialize(attemptTopic, a)));
                     pageAttempts++;
                 }
-                if (!next.equals(prior)) {
+                if (checkpoint) {
                     records.add(new ProducerRecord<>(checkpointTopic, keyBytes, checkpoints.serialize(checkpointTopic, next.toCheckpoint(now))));
+                }
+                if (!next.equals(prior)) {
                     updates.put(key, next);
                 }
             }
@@ -410,7 +416,9 @@ public final class Publisher implements AutoCloseable {
                         }
                         byte[] k = keys.serialize(certTopic, key);
                         records.add(new ProducerRecord<>(certTopic, k, null));
-                        records.add(new ProducerRecord<>(checkpointTopic, k, null));
+                        if (st.checkpointed()) {
+                            records.add(new ProducerRecord<>(checkpointTopic, k, null));
+                        }
                         gone.add(key);
                     }
                 });
@@ -556,6 +564,13 @@ public final class Publisher implements AutoCloseable {
     }
 
     /** For tests: the state of one key. */
+    /** A copy of every certificate's state (tests). */
+    public Map<String, CertState> states() {
+        synchronized (stateLock) {
+            return new HashMap<>(state);
+        }
+    }
+
     public CertState stateOf(String key) {
         synchronized (stateLock) {
             return state.get(key);

@@ -1,5 +1,6 @@
 package dev.certflow.ingest.source;
 
+import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.IngestCheckpoint;
 import dev.certflow.events.SourceKind;
@@ -9,7 +10,10 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * What ingest last published for one certificate: the mirror of its {@code ingest-checkpoints} record.
+ * What ingest last published for one certificate. Its fingerprint and expiry (and a Yeastar
+ * certificate's status) are those of the certificate record on {@code certificates}; the attempt
+ * progress (smoxy's last attempt, a Yeastar transition) is kept on {@code ingest-checkpoints} only
+ * where the certificate record does not carry it ({@link #derived}, {@link #checkpointed}).
  * Ingest holds one for every certificate it knows, so it is stored compactly: the key's parts
  * without the Avro object, the fingerprint as two longs, the instants as seconds and nanos, the
  * source name, tenant and status shared with every other certificate that has them (an M1 heap
@@ -37,6 +41,7 @@ public final class CertState {
     private final String lastStatus;
     private final long notAfterSeconds;
     private final int notAfterNanos;
+    private final boolean checkpointed;
 
     /**
      * @param key                  the certificate
@@ -48,6 +53,13 @@ public final class CertState {
      */
     public CertState(CertificateKey key, String fingerprint, String lastAttemptId, Instant lastAttemptStartedAt,
                      String lastStatus, Instant notAfter) {
+        this(key, fingerprint, lastAttemptId, lastAttemptStartedAt, lastStatus, notAfter, false);
+    }
+
+    /** As the other constructor; {@code checkpointed}: an {@code ingest-checkpoints} record holds its attempt progress. */
+    public CertState(CertificateKey key, String fingerprint, String lastAttemptId, Instant lastAttemptStartedAt,
+                     String lastStatus, Instant notAfter, boolean checkpointed) {
+        this.checkpointed = checkpointed;
         this.kind = key.getSourceKind();
         // a handful of distinct values, each held once
         this.sourceName = intern(key.getSourceName());
@@ -72,7 +84,46 @@ public final class CertState {
 
     public static CertState from(IngestCheckpoint cp) {
         return new CertState(cp.getCertificateKey(), cp.getContentFingerprint(), cp.getLastAttemptId(),
-                cp.getLastAttemptStartedAt(), cp.getLastStatus(), cp.getNotAfter());
+                cp.getLastAttemptStartedAt(), cp.getLastStatus(), cp.getNotAfter(), true);
+    }
+
+    /**
+     * What the published certificate record alone rebuilds, without a checkpoint: its fingerprint and
+     * expiry, no attempt, and for Yeastar its status (the PBX's apply_status, which is the state's last
+     * status there).
+     */
+    public static CertState derived(Certificate cert, String fingerprint) {
+        CertificateKey key = cert.getKey();
+        return new CertState(key, fingerprint, null, null, key.getSourceKind() == SourceKind.YEASTAR ? cert.getStatus() : null,
+                cert.getNotAfter(), false);
+    }
+
+    /** Whether {@code cert}'s record alone rebuilds this state's attempt progress ({@link #derived}, without building it). */
+    public boolean progressDerivableFrom(Certificate cert) {
+        String status = cert.getKey().getSourceKind() == SourceKind.YEASTAR ? cert.getStatus() : null;
+        return lastAttemptId == null && startedSeconds == NO_SECONDS && Objects.equals(lastStatus, status);
+    }
+
+    /** This state's attempt progress with the fingerprint and expiry of the certificate record as published. */
+    public CertState withCertificate(String fingerprint, Instant notAfter) {
+        return new CertState(key(), fingerprint, lastAttemptId, lastAttemptStartedAt(), lastStatus, notAfter, checkpointed);
+    }
+
+    /** The same state, with or without a checkpoint record behind it. */
+    public CertState checkpointed(boolean value) {
+        return value == checkpointed ? this
+                : new CertState(key(), fingerprint(), lastAttemptId, lastAttemptStartedAt(), lastStatus, notAfter(), value);
+    }
+
+    /** Whether an {@code ingest-checkpoints} record holds this certificate's attempt progress. */
+    public boolean checkpointed() {
+        return checkpointed;
+    }
+
+    /** The same attempt progress (what only a checkpoint can carry): last attempt id, its start, last status. */
+    public boolean sameProgress(CertState o) {
+        return o != null && Objects.equals(lastAttemptId, o.lastAttemptId) && startedSeconds == o.startedSeconds
+                && startedNanos == o.startedNanos && Objects.equals(lastStatus, o.lastStatus);
     }
 
     public IngestCheckpoint toCheckpoint(Instant updatedAt) {
@@ -138,7 +189,7 @@ public final class CertState {
                 && fpHigh == s.fpHigh && fpLow == s.fpLow
                 && Objects.equals(lastAttemptId, s.lastAttemptId) && startedSeconds == s.startedSeconds
                 && startedNanos == s.startedNanos && Objects.equals(lastStatus, s.lastStatus)
-                && notAfterSeconds == s.notAfterSeconds && notAfterNanos == s.notAfterNanos;
+                && notAfterSeconds == s.notAfterSeconds && notAfterNanos == s.notAfterNanos && checkpointed == s.checkpointed;
     }
 
     @Override
@@ -149,7 +200,7 @@ public final class CertState {
     @Override
     public String toString() {
         return "CertState[key=" + key() + ", fingerprint=" + fingerprint() + ", lastAttemptId=" + lastAttemptId
-                + ", lastAttemptStartedAt=" + lastAttemptStartedAt() + ", lastStatus=" + lastStatus + ", notAfter=" + notAfter() + "]";
+                + ", lastAttemptStartedAt=" + lastAttemptStartedAt() + ", lastStatus=" + lastStatus + ", notAfter=" + notAfter() + ", checkpointed=" + checkpointed + "]";
     }
 
     private static String intern(String s) {

@@ -82,6 +82,27 @@ class FingerprintsTest {
         assertThat(fingerprints.of(cert, new byte[3], Publisher.WIRE_HEADER)).isEqualTo(fingerprints.of(cert));
     }
 
+    /** A restarted ingest reads its certificates back (CheckpointLoader): a decoded map iterates in another order. */
+    @Test
+    void aCertificateReadBackHasTheFingerprintItWasPublishedWith() {
+        Fingerprints fingerprints = new Fingerprints();
+        Map<String, String> attributes = new TreeMap<>();
+        for (String k : List.of("zeta", "alpha", "mu", "beta", "ca_type", "dns_provider", "apply_tip_code", "auth_info_keys", "san.a.dnsStatus",
+                "lastAttemptId", "k1", "k22", "omega", "x")) {
+            attributes.put(k, "v-" + k);
+        }
+        Certificate cert = Certificate.newBuilder(certificate(new Random(3), Instant.parse("2026-12-02T04:00:00Z"))).setAttributes(attributes).build();
+        byte[] published = serializer.serialize("certificates", cert);
+        String atPublish = fingerprints.of(cert, published, Publisher.WIRE_HEADER);
+        KafkaSettings kafka = new KafkaSettings();
+        kafka.schemaRegistryUrl = "mock://fingerprints-test";
+        Certificate back = kafka.topics().certificates().valueSerde().deserializer().deserialize("certificates", published);
+        assertThat(List.copyOf(back.getAttributes().keySet())).as("decoded in another order, so the test means something")
+                .isNotEqualTo(List.copyOf(attributes.keySet()));
+        assertThat(fingerprints.of(back)).as("encoding the decoded map again").isNotEqualTo(atPublish);
+        assertThat(fingerprints.of(back, published, Publisher.WIRE_HEADER)).isEqualTo(atPublish);
+    }
+
     @Test
     void varLongsAsAvroWritesThem() {
         for (long v : new long[]{0, 1, -1, 63, -64, 64, -65, 8191, 8192, Long.MAX_VALUE, Long.MIN_VALUE, 1_796_000_000_000L}) {

@@ -1,5 +1,6 @@
 package dev.certflow.ingest.source;
 
+import dev.certflow.events.Certificate;
 import dev.certflow.events.CertificateKey;
 import dev.certflow.events.SourceKind;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class CertStateTest {
 
         CertState back = CertState.from(s.toCheckpoint(Instant.parse("2026-12-01T00:00:00Z")));
 
-        assertThat(back).isEqualTo(s).hasSameHashCodeAs(s);
+        assertThat(back).as("read from a checkpoint, so checkpointed").isEqualTo(s.checkpointed(true)).hasSameHashCodeAs(s);
         assertThat(back).isNotEqualTo(new CertState(KEY, "0123456789abcdef0123456789abcdee", "a-1",
                 s.lastAttemptStartedAt(), "succeeded", s.notAfter()));
     }
@@ -83,5 +84,47 @@ class CertStateTest {
         assertThat(a.tenant()).isSameAs(b.tenant());
         assertThat(a.lastStatus()).isSameAs(b.lastStatus());
         assertThat(a.key().getSourceName()).isSameAs(b.key().getSourceName());
+    }
+
+    private static Certificate cert(CertificateKey key, String status, Instant notAfter) {
+        return Certificate.newBuilder().setKey(key).setStatus(status).setNotAfter(notAfter).setObservedAt(Instant.EPOCH)
+                .setSans(java.util.List.of()).setType(dev.certflow.events.CertificateType.UNKNOWN)
+                .setExpiryStatus(dev.certflow.events.ExpiryStatus.KNOWN).setIssuanceMethod(dev.certflow.events.IssuanceMethod.UNKNOWN)
+                .setAttributes(java.util.Map.of()).build();
+    }
+
+    @Test
+    void theCertificateRecordAloneRebuildsAStateWithoutAttempts() {
+        Instant notAfter = Instant.parse("2027-01-01T00:00:00Z");
+        CertificateKey pbx = new CertificateKey(SourceKind.YEASTAR, "pbx-berlin", "pbx-berlin", "3");
+        CertState yeastar = CertState.derived(cert(pbx, "issuing", notAfter), "fp");
+        assertThat(yeastar.lastStatus()).as("the PBX's apply_status is the certificate's status").isEqualTo("issuing");
+        assertThat(yeastar.notAfter()).isEqualTo(notAfter);
+        assertThat(yeastar.lastAttemptId()).isNull();
+        assertThat(yeastar.checkpointed()).isFalse();
+        assertThat(new CertState(pbx, "fp2", null, null, "issuing", null).progressDerivableFrom(cert(pbx, "issuing", null))).isTrue();
+        assertThat(new CertState(pbx, "fp2", "yeastar-1", null, "issuance_fail", null).progressDerivableFrom(cert(pbx, "issuance_fail", null)))
+                .as("a transition's attempt id is not on the certificate").isFalse();
+        // smoxy's status is its last attempt's, not the certificate's
+        Certificate smoxy = cert(KEY, "active", notAfter);
+        assertThat(CertState.derived(smoxy, "fp").lastStatus()).isNull();
+        assertThat(new CertState(KEY, "fp", null, null, "active", null).progressDerivableFrom(smoxy)).isFalse();
+        assertThat(new CertState(KEY, "fp", null, null, null, null).progressDerivableFrom(smoxy)).isTrue();
+        assertThat(new CertState(KEY, "fp", null, Instant.EPOCH, null, null).progressDerivableFrom(smoxy)).isFalse();
+    }
+
+    @Test
+    void aCheckpointedStateTakesTheCertificatesFingerprintAndExpiryAndKeepsItsProgress() {
+        Instant started = Instant.parse("2026-11-30T08:15:30Z");
+        CertState cp = new CertState(KEY, "00ff10a0b1c2d3e4f5a6b7c8d9e0f1a2", "a-9", started, "failed", Instant.EPOCH, true);
+        CertState merged = cp.withCertificate("ffffffffffffffff0000000000000001", Instant.parse("2027-01-01T00:00:00Z"));
+        assertThat(merged.fingerprint()).isEqualTo("ffffffffffffffff0000000000000001");
+        assertThat(merged.notAfter()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+        assertThat(merged.sameProgress(cp)).isTrue();
+        assertThat(merged.checkpointed()).isTrue();
+        assertThat(cp.checkpointed(false)).isNotEqualTo(cp).satisfies(s -> assertThat(s.sameProgress(cp)).isTrue());
+        assertThat(cp.checkpointed(true)).isSameAs(cp);
+        assertThat(new CertState(KEY, "fp", "a-10", started, "failed", null).sameProgress(cp)).isFalse();
+        assertThat(CertState.from(cp.toCheckpoint(Instant.EPOCH))).isEqualTo(cp);
     }
 }
