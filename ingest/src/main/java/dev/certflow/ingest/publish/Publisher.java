@@ -563,7 +563,6 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** For tests: the state of one key. */
     /** A copy of every certificate's state (tests). */
     public Map<String, CertState> states() {
         synchronized (stateLock) {
@@ -571,6 +570,7 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /** For tests: the state of one key. */
     public CertState stateOf(String key) {
         synchronized (stateLock) {
             return state.get(key);
