@@ -10,6 +10,8 @@ import dev.certflow.simulator.Simulator;
 import dev.certflow.simulator.SimulatorOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +34,7 @@ import java.util.function.Consumer;
  * application id and consumer group.
  */
 final class Pipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> SECRET_KEYS = Set.of("token", "clientId", "clientSecret");
     static final Duration POLL = Duration.ofSeconds(2);
@@ -206,9 +209,9 @@ final class Pipeline implements AutoCloseable {
             if (!mine.isEmpty()) {
                 admin.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
             }
-            System.err.println("reliability: " + mine.size() + " topics of " + name + " deleted");
+            LOG.info("{} topics of {} deleted", mine.size(), name);
         } catch (Exception e) {
-            System.err.println("reliability: topics of " + name + " not deleted: " + e);
+            LOG.warn("Topics of {} not deleted: {}", name, e.toString());
         }
     }
 }

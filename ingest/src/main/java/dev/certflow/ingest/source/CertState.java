@@ -94,14 +94,17 @@ public final class CertState {
      */
     public static CertState derived(Certificate cert, String fingerprint) {
         CertificateKey key = cert.getKey();
-        return new CertState(key, fingerprint, null, null, key.getSourceKind() == SourceKind.YEASTAR ? cert.getStatus() : null,
-                cert.getNotAfter(), false);
+        return new CertState(key, fingerprint, null, null, derivedStatus(cert), cert.getNotAfter(), false);
+    }
+
+    /** The last status a certificate record alone gives: a Yeastar certificate's status (its apply_status), else none. */
+    private static String derivedStatus(Certificate cert) {
+        return cert.getKey().getSourceKind() == SourceKind.YEASTAR ? cert.getStatus() : null;
     }
 
     /** Whether {@code cert}'s record alone rebuilds this state's attempt progress ({@link #derived}, without building it). */
     public boolean progressDerivableFrom(Certificate cert) {
-        String status = cert.getKey().getSourceKind() == SourceKind.YEASTAR ? cert.getStatus() : null;
-        return lastAttemptId == null && startedSeconds == NO_SECONDS && Objects.equals(lastStatus, status);
+        return lastAttemptId == null && startedSeconds == NO_SECONDS && Objects.equals(lastStatus, derivedStatus(cert));
     }
 
     /** This state's attempt progress with the fingerprint and expiry of the certificate record as published. */

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -324,7 +325,7 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         try {
             c.commitSync(offsets);
             tracker.committed(offsets);
-        } catch (org.apache.kafka.common.errors.RetriableException e) { // a TimeoutException among them
+        } catch (RetriableException e) { // a TimeoutException among them
             LOG.warn("Delivered alerts' offsets not committed yet ({}); committed with the next round", e.getClass().getSimpleName());
         }
     }
