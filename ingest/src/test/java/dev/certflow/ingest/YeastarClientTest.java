@@ -12,9 +12,11 @@ import dev.certflow.ingest.config.YeastarSourceConfig;
 import dev.certflow.ingest.http.SourceException;
 import dev.certflow.ingest.source.ItemCounter;
 import dev.certflow.ingest.source.Observation;
+import dev.certflow.ingest.source.PollSink;
 import dev.certflow.ingest.source.YeastarClient;
 import dev.certflow.runtime.config.Secret;
 import dev.certflow.testkit.MutableClock;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,85 @@ class YeastarClientTest {
         assertThat(sink.all()).extracting(o -> o.certificate().getKey().getSourceId()).containsExactly("1", "2", "3", "4", "5");
         assertThat(sink.complete).hasSize(1);
         wm.verify(0, getRequestedFor(urlPathEqualTo("/openapi/v1.0/certificate/list")).withQueryParam("page", equalTo("4")));
+    }
+
+    /** A sink that runs {@code onFirstPage} before recording the first page it is handed. */
+    static PollSink onFirstPage(TestSupport.RecordingSink into, ThrowingRunnable onFirstPage) {
+        return new PollSink() {
+            @Override
+            public dev.certflow.ingest.source.CertState state(String certificateKey) {
+                return into.state(certificateKey);
+            }
+
+            @Override
+            public void page(List<Observation> observations, List<dev.certflow.ingest.source.ItemError> errors) throws PollAbortedException {
+                if (into.pages.isEmpty()) {
+                    onFirstPage.run();
+                }
+                into.page(observations, errors);
+            }
+
+            @Override
+            public void listingComplete(java.util.function.BiPredicate<String, dev.certflow.ingest.source.CertState> wouldInclude) {
+                into.listingComplete(wouldInclude);
+            }
+        };
+    }
+
+    interface ThrowingRunnable {
+        void run() throws PollSink.PollAbortedException;
+    }
+
+    void stubPages(int total, int pageSize, String... statuses) {
+        config.pageSize = pageSize;
+        for (int page = 1; (page - 1) * pageSize < total; page++) {
+            var items = new com.fasterxml.jackson.databind.node.ObjectNode[Math.min(pageSize, total - (page - 1) * pageSize)];
+            for (int i = 0; i < items.length; i++) {
+                items[i] = item((page - 1) * pageSize + i + 1, statuses[0]);
+            }
+            wm.stubFor(get(urlPathEqualTo("/openapi/v1.0/certificate/list")).withQueryParam("page", equalTo(String.valueOf(page)))
+                    .willReturn(okJson(list(total, items))));
+        }
+    }
+
+    int listRequests(int page) {
+        return wm.findAll(getRequestedFor(urlPathEqualTo("/openapi/v1.0/certificate/list")).withQueryParam("page", equalTo(String.valueOf(page)))).size();
+    }
+
+    @Test
+    void readsTheNextPageWhileThisOneIsHandedOver() throws Exception {
+        stubPages(6, 2, "issuance_success");
+        var sink = new TestSupport.RecordingSink();
+        client().poll(NOW, onFirstPage(sink, () -> Awaitility.await("page 2 requested while page 1 is being handed over")
+                .atMost(Duration.ofSeconds(10)).until(() -> listRequests(2) == 1)));
+        assertThat(sink.all()).extracting(o -> o.certificate().getKey().getSourceId()).containsExactly("1", "2", "3", "4", "5", "6");
+        assertThat(sink.complete).hasSize(1);
+        assertThat(List.of(listRequests(1), listRequests(2), listRequests(3), listRequests(4)))
+                .as("each page read once, none past the last").containsExactly(1, 1, 1, 0);
+    }
+
+    @Test
+    void aFailedReadAheadSurfacesAfterTheEarlierPagesWereHandedOver() throws Exception {
+        stubPages(4, 2, "issuance_success");
+        wm.stubFor(get(urlPathEqualTo("/openapi/v1.0/certificate/list")).withQueryParam("page", equalTo("2"))
+                .willReturn(aResponse().withStatus(404)));
+        var sink = new TestSupport.RecordingSink();
+        assertThatThrownBy(() -> client().poll(NOW, sink)).isInstanceOf(SourceException.class)
+                .satisfies(e -> assertThat(((SourceException) e).kind()).isEqualTo(SourceException.HTTP_4XX))
+                .hasMessageContaining("pbx-berlin").hasMessageContaining("HTTP 404");
+        assertThat(sink.all()).extracting(o -> o.certificate().getKey().getSourceId()).containsExactly("1", "2");
+        assertThat(sink.complete).as("no removals after a failed page").isEmpty();
+    }
+
+    @Test
+    void anAbortedPollStopsReadingAhead() throws Exception {
+        stubPages(6, 2, "issuance_success");
+        var sink = new TestSupport.RecordingSink();
+        var aborted = new PollSink.PollAbortedException("broker gone", null);
+        assertThatThrownBy(() -> client().poll(NOW, onFirstPage(sink, () -> {
+            throw aborted;
+        }))).isSameAs(aborted);
+        assertThat(listRequests(3)).as("nothing read past the page being read ahead").isZero();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.certflow.ingest.http;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A poll-level failure of a source. The message names the source and what failed (status,
@@ -44,5 +45,24 @@ public class SourceException extends Exception {
     /** A server-requested wait before the next try, or null. */
     public Duration retryAfter() {
         return retryAfter;
+    }
+
+    /**
+     * Throws the cause of a read that failed on a helper thread as itself (a SourceException, an
+     * unchecked exception, an Error). Anything else, such as the helper thread being interrupted by
+     * something other than this poll, fails the poll (not a stopping one) with {@code what}.
+     */
+    public static IllegalStateException rethrow(ExecutionException failed, String what) throws SourceException {
+        Throwable cause = failed.getCause();
+        if (cause instanceof SourceException se) {
+            throw se;
+        }
+        if (cause instanceof RuntimeException re) {
+            throw re;
+        }
+        if (cause instanceof Error er) {
+            throw er;
+        }
+        return new IllegalStateException(what, cause);
     }
 }

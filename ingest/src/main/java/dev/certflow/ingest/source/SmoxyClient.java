@@ -271,18 +271,7 @@ public final class SmoxyClient implements SourceClient {
                 try {
                     running.get(f).resolve(f.get());
                 } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof SourceException se) {
-                        throw se;
-                    }
-                    if (cause instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (cause instanceof Error er) {
-                        throw er;
-                    }
-                    // a pool thread interrupted by something other than this poll: a failed poll, not a stopping one
-                    throw new IllegalStateException("source " + config.name + ": attempts fetch interrupted", cause);
+                    throw SourceException.rethrow(e, "source " + config.name + ": attempts fetch interrupted");
                 }
             }
         } finally {

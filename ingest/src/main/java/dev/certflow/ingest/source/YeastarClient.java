@@ -36,6 +36,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Yeastar P-Series PBX: {@code get_token} (refreshed before expiry, re-obtained when the PBX says the
@@ -50,6 +57,11 @@ import java.util.TreeMap;
  * failure after another {@code issuing} phase chains to a new id even if the expiration did not move.
  * A certificate first seen already in {@code issuance_fail} also yields one (failures must be seen);
  * one first seen in {@code issuance_success} does not (that is a state, not an event we saw).
+ *
+ * <p>While one page is normalised and handed to the sink, the next one is already being read on a
+ * helper thread, so the PBX's answer time and the JSON parse overlap with publishing. Pages are still
+ * handed over in order, one at a time, and a failure of the page read ahead surfaces only when the
+ * loop reaches it, after the pages before it were handed over.
  */
 public final class YeastarClient implements SourceClient {
     private static final Logger LOG = LoggerFactory.getLogger(YeastarClient.class);
@@ -62,6 +74,8 @@ public final class YeastarClient implements SourceClient {
     private final ItemCounter warnings;
     private final Clock clock;
 
+    private final ExecutorService readAhead; // one thread, idle between polls
+
     private String accessToken;
     private Instant accessExpiresAt = Instant.MIN;
     private String refreshToken;
@@ -72,6 +86,18 @@ public final class YeastarClient implements SourceClient {
         this.http = http;
         this.warnings = warnings;
         this.clock = clock;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "ingest-" + config.name + "-next-page");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        this.readAhead = pool;
+    }
+
+    @Override
+    public void close() {
+        readAhead.shutdownNow();
     }
 
     @Override
@@ -81,51 +107,67 @@ public final class YeastarClient implements SourceClient {
         int unkeyed = 0; // items without a usable id still count towards total_number
         long total = -1;
         int maxPages = Integer.MAX_VALUE;
-        for (int page = 1; page <= maxPages; page++) {
-            JsonNode body = listPage(page);
-            Long totalNumber;
-            try {
-                totalNumber = Json.integer(body, "total_number");
-            } catch (Json.FieldException e) {
-                throw malformed("field 'total_number' is not an integer");
-            }
-            if (totalNumber == null) {
-                throw malformed("the answer has no 'total_number'");
-            }
-            total = totalNumber;
-            maxPages = (int) Math.min(Integer.MAX_VALUE - 1, total / config.pageSize + 3); // guard against a PBX that ignores 'page'
-            JsonNode list = body.get("certificate_list");
-            if (list == null || list.isNull()) {
-                list = Json.MAPPER.createArrayNode();
-            }
-            if (!list.isArray()) {
-                throw malformed("field 'certificate_list' is not an array");
-            }
-            List<Observation> observations = new ArrayList<>();
-            List<ItemError> errors = new ArrayList<>();
-            int fresh = 0;
-            for (JsonNode item : list) {
-                redact(item); // first, before anything else reads it
-                int before = seen.size();
-                ItemError error = certificate(now, item, seen, observations, sink);
-                if (seen.size() > before) {
-                    fresh++;
+        Future<JsonNode> ahead = null; // the next page, being read while this one is handed over
+        try {
+            for (int page = 1; page <= maxPages; page++) {
+                JsonNode body = ahead == null ? listPage(page) : await(ahead);
+                ahead = null;
+                Long totalNumber;
+                try {
+                    totalNumber = Json.integer(body, "total_number");
+                } catch (Json.FieldException e) {
+                    throw malformed("field 'total_number' is not an integer");
                 }
-                if (error != null) {
-                    errors.add(error);
-                    if (error.certificateKey() == null) { // cannot tell a repeat from a new one: not "fresh"
-                        unkeyedErrors = true;
-                        unkeyed++;
+                if (totalNumber == null) {
+                    throw malformed("the answer has no 'total_number'");
+                }
+                total = totalNumber;
+                maxPages = (int) Math.min(Integer.MAX_VALUE - 1, total / config.pageSize + 3); // guard against a PBX that ignores 'page'
+                JsonNode list = body.get("certificate_list");
+                if (list == null || list.isNull()) {
+                    list = Json.MAPPER.createArrayNode();
+                }
+                if (!list.isArray()) {
+                    throw malformed("field 'certificate_list' is not an array");
+                }
+                if (page < maxPages && seen.size() + unkeyed + list.size() < total) { // this page cannot finish the listing
+                    int next = page + 1;
+                    try {
+                        ahead = readAhead.submit(() -> listPage(next));
+                    } catch (RejectedExecutionException closing) {
+                        ahead = null; // the client is closing: read the next page on this thread, if it gets that far
                     }
                 }
+                List<Observation> observations = new ArrayList<>();
+                List<ItemError> errors = new ArrayList<>();
+                int fresh = 0;
+                for (JsonNode item : list) {
+                    redact(item); // first, before anything else reads it
+                    int before = seen.size();
+                    ItemError error = certificate(now, item, seen, observations, sink);
+                    if (seen.size() > before) {
+                        fresh++;
+                    }
+                    if (error != null) {
+                        errors.add(error);
+                        if (error.certificateKey() == null) { // cannot tell a repeat from a new one: not "fresh"
+                            unkeyedErrors = true;
+                            unkeyed++;
+                        }
+                    }
+                }
+                sink.page(observations, errors);
+                if (seen.size() + unkeyed >= total) {
+                    break;
+                }
+                if (fresh == 0) {
+                    LOG.warn("Source {}: page {} brought no new certificate ({} of {} seen); listing treated as incomplete", config.name, page, seen.size(), total);
+                    return;
+                }
             }
-            sink.page(observations, errors);
-            if (seen.size() + unkeyed >= total) {
-                break;
-            }
-            if (fresh == 0) {
-                LOG.warn("Source {}: page {} brought no new certificate ({} of {} seen); listing treated as incomplete", config.name, page, seen.size(), total);
-                return;
+        } finally {
+            if (ahead != null) { // the poll ended early (an abort, an error, an incomplete listing): drop the read
+                ahead.cancel(true);
             }
         }
         if (seen.size() >= total && !unkeyedErrors) {
@@ -264,6 +306,14 @@ public final class YeastarClient implements SourceClient {
             return "yeastar-" + HexFormat.of().formatHex(digest, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode await(Future<JsonNode> page) throws SourceException, InterruptedException {
+        try {
+            return page.get();
+        } catch (ExecutionException e) {
+            throw SourceException.rethrow(e, "source " + config.name + ": reading the next page was interrupted");
         }
     }
 
