@@ -99,7 +99,9 @@ public final class CertflowTopology {
         t.addStateStore(store(Names.GENERATION_STORE, str, new JsonSerde<>(Generation.class)), task);
         t.addStateStore(store(Names.MATCH_STORE, str, avro(CertificateNameMatch.class, topics)), task);
         t.addStateStore(store(Names.FLEET_SUMMARY_STORE, str, new JsonSerde<>(FleetIndex.Entry.class)), task);
-        t.addStateStore(store(Names.FLEET_INDEX_STORE, Serdes.Bytes(), Serdes.ByteArray()), task);
+        // derived from fleet-summary-store, rebuilt when stale (FleetIndex.rebuildIfStale): no changelog
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.FLEET_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingDisabled().withLoggingDisabled(), task);
         // counters change on nearly every record: cached, so the changelog gets one write per key per commit
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.FLEET_COUNTS_STORE), Serdes.Bytes(), Serdes.Long())
                 .withCachingEnabled(), task);

@@ -5,8 +5,11 @@ import dev.certflow.events.Certificate;
 import dev.certflow.events.RenewalStatus;
 import dev.certflow.runtime.owners.OwnerRules;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -28,7 +31,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@link Names#FLEET_SUMMARY_STORE}: per certificate, what its index entries and counters were
  *       derived from ({@link Entry}), so a change removes exactly the old ones;</li>
- *   <li>{@link Names#FLEET_INDEX_STORE}: ordered keys, no values: {@code 'S' state time key} (each
+ *   <li>{@link Names#FLEET_INDEX_STORE} (no changelog: rebuilt from the summaries, {@link #rebuildIfStale}): ordered keys, no values: {@code 'S' state time key} (each
  *       state a certificate is in, expiry order), {@code 'T' tenant 0 time key}, {@code 'O' source 0
  *       time key}, {@code 'W' owner 0 time key}, {@code 'D' display-name 0 time key},
  *       {@code 'N' renewal-state time key} (the renewal state's {@link #renewalCode}), and for search
@@ -36,7 +39,7 @@ import java.util.Set;
  *   <li>{@link Names#FLEET_COUNTS_STORE}: counters ({@code 'C' scope 0 state}: per state for the
  *       fleet, a tenant, a source, an owner; {@code 'C' 'r' renewal-code 0 ALL}: per renewal state), the expiry histogram ({@code 'H' dimension day value}:
  *       per UTC day of notAfter, for the fleet, per tenant, per source, per owner), firing alerts per
- *       kind ({@code 'A' kind}), the time of the last change ({@code 'U'}) and the index layout ({@code 'V'}, see {@link #upgrade}).</li>
+ *       kind ({@code 'A' kind}), the time of the last change ({@code 'U'}), the number of entry changes ({@code 'G'}) and the index layout ({@code 'V'}, see {@link #upgrade}).</li>
  * </ul>
  * Times are {@link TimeIndex} encodings; tenant and source are their percent-encoded parts of the
  * certificate key (never a 0 byte); the owner is the owners rules' answer at the certificate's last
@@ -89,6 +92,12 @@ final class FleetIndex {
     static final byte SCOPE_OWNER = 'w';
     static final byte SCOPE_RENEWAL = 'r';
     static final byte VERSION = 'V';
+    /** In the counters: how many entry changes the task has made; in the index, under {@link #INDEX_SEQUENCE}, how many it reflects. */
+    static final byte SEQUENCE = 'G';
+    static final Bytes COUNTS_SEQUENCE = Bytes.wrap(new byte[]{SEQUENCE});
+    /** Before every index key (they start with a letter), so no query's range reaches it. */
+    static final Bytes INDEX_SEQUENCE = Bytes.wrap(new byte[]{0, SEQUENCE});
+    private static final int REBUILD_BATCH = 10_000;
     /** The index layout these keys follow; a store written by an earlier one is brought up to it by {@link #upgrade}. */
     static final long LAYOUT = 2;
     /** The owner part of the unowned (no rule matched), as {@code owner=-} asks for them. */
@@ -118,14 +127,72 @@ final class FleetIndex {
     private final KeyValueStore<String, Entry> summary;
     private final KeyValueStore<Bytes, byte[]> index;
     private final KeyValueStore<Bytes, Long> counts;
+    private static final Logger LOG = LoggerFactory.getLogger(FleetIndex.class);
     private final OwnerRules owners;
+    private final String task;
     private boolean layoutKnown;
 
     FleetIndex(ProcessorContext<?, ?> ctx, OwnerRules owners) {
         this.owners = owners;
+        this.task = String.valueOf(ctx.taskId());
         summary = ctx.getStateStore(Names.FLEET_SUMMARY_STORE);
         index = ctx.getStateStore(Names.FLEET_INDEX_STORE);
         counts = ctx.getStateStore(Names.FLEET_COUNTS_STORE);
+        rebuildIfStale();
+    }
+
+    /**
+     * The index store has no changelog (it would be 9 to 11 records for every new certificate): it is
+     * derived from the summaries, which have one. It is kept on local disk only, so after a restore
+     * from the changelogs it may be empty (a new instance, a wiped state directory) or behind (the task
+     * ran elsewhere in between). Under exactly-once an aborted transaction wipes the task's stores, so
+     * an index whose sequence equals the committed one is exactly the summaries' index; any other is
+     * cleared and rebuilt from them. Returns the certificates indexed (0: the index was current).
+     */
+    long rebuildIfStale() {
+        Long committed = counts.get(COUNTS_SEQUENCE);
+        byte[] reflected = index.get(INDEX_SEQUENCE);
+        long sequence = committed == null ? 0 : committed;
+        if (reflected != null && ByteBuffer.wrap(reflected).getLong() == sequence) {
+            return 0;
+        }
+        long started = System.nanoTime();
+        List<Bytes> stale = new ArrayList<>(REBUILD_BATCH);
+        try (var it = index.all()) {
+            while (it.hasNext()) {
+                stale.add(it.next().key);
+                if (stale.size() == REBUILD_BATCH) {
+                    stale.forEach(index::delete);
+                    stale.clear();
+                }
+            }
+        }
+        stale.forEach(index::delete);
+        long n = 0;
+        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(REBUILD_BATCH);
+        try (var it = summary.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                for (Bytes k : indexKeys(kv.key, kv.value)) {
+                    batch.add(KeyValue.pair(k, EMPTY));
+                }
+                if (batch.size() >= REBUILD_BATCH) {
+                    index.putAll(batch);
+                    batch.clear();
+                }
+                n++;
+            }
+        }
+        index.putAll(batch);
+        index.put(INDEX_SEQUENCE, sequenceBytes(sequence));
+        if (n > 0) {
+            LOG.info("Task {}: dashboard index rebuilt from {} certificate summaries in {} ms", task, n, (System.nanoTime() - started) / 1_000_000);
+        }
+        return n;
+    }
+
+    private static byte[] sequenceBytes(long sequence) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();
     }
 
     /** The states of a certificate evaluated with this expiry bucket label (null: none), renewal state and failing streak. */
@@ -236,6 +303,10 @@ final class FleetIndex {
             summary.put(key, after);
         }
         counts.put(Bytes.wrap(new byte[]{UPDATED}), now);
+        Long sequence = counts.get(COUNTS_SEQUENCE);
+        long next = (sequence == null ? 0 : sequence) + 1;
+        counts.put(COUNTS_SEQUENCE, next);
+        index.put(INDEX_SEQUENCE, sequenceBytes(next));
     }
 
     private void add(Bytes k, long d) {

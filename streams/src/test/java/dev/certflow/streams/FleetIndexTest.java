@@ -302,6 +302,51 @@ class FleetIndexTest {
         assertThat(contents(upgraded)).isEqualTo(contents(reference));
     }
 
+    @Test
+    void anIndexLostOrBehindItsSummariesIsRebuiltAndACurrentOneIsLeftAlone() {
+        long now = START.toEpochMilli();
+        List<Certificate> certs = fleet(new Random(37), 60, START);
+        MockProcessorContext<Object, Object> ctx = indexContext();
+        FleetIndex fleet = new FleetIndex(ctx, owners().rules());
+        for (int i = 0; i < certs.size(); i++) {
+            fleet.update(RenewalFixtures.k(certs.get(i)), certs.get(i), null, RenewalStatus.values()[i % 4], i % 7 == 0, now);
+        }
+        KeyValueStore<Bytes, byte[]> index = ctx.getStateStore(Names.FLEET_INDEX_STORE);
+        Map<String, Long> indexed = contents(ctx);
+        assertThat(indexed.keySet()).filteredOn(k -> k.startsWith("index ")).hasSizeGreaterThan(certs.size() * 8);
+
+        // current: another processor of the task (or a restart on the same disk) leaves it as it is
+        Bytes planted = Bytes.wrap(new byte[]{FleetIndex.STATE, 0, 42});
+        index.put(planted, new byte[0]);
+        assertThat(new FleetIndex(ctx, owners().rules()).rebuildIfStale()).isZero();
+        assertThat(index.get(planted)).as("not rebuilt").isNotNull();
+        index.delete(planted);
+
+        // lost: a new instance or a wiped state directory has the summaries back from their changelog, and no index
+        List<Bytes> all = new ArrayList<>();
+        index.all().forEachRemaining(kv -> all.add(kv.key));
+        all.forEach(index::delete);
+        new FleetIndex(ctx, owners().rules());
+        assertThat(contents(ctx)).isEqualTo(indexed);
+
+        // behind: the task ran on another instance, whose changes this disk's index never saw
+        Map<Bytes, byte[]> before = new HashMap<>();
+        index.all().forEachRemaining(kv -> before.put(kv.key, kv.value));
+        for (int i = 0; i < 5; i++) {
+            Certificate moved = Certificate.newBuilder(certs.get(i)).setNotAfter(START.plus(Duration.ofDays(300 + i))).build();
+            fleet.update(RenewalFixtures.k(moved), moved, null, RenewalStatus.RENEWED, false, now);
+        }
+        fleet.update(RenewalFixtures.k(certs.get(9)), null, null, null, false, now);
+        Map<String, Long> moved = contents(ctx);
+        assertThat(moved).isNotEqualTo(indexed);
+        all.clear();
+        index.all().forEachRemaining(kv -> all.add(kv.key));
+        all.forEach(index::delete);
+        before.forEach(index::put);
+        assertThat(new FleetIndex(ctx, owners().rules()).rebuildIfStale()).as("already rebuilt by the constructor").isZero();
+        assertThat(contents(ctx)).isEqualTo(moved);
+    }
+
     private static MockProcessorContext<Object, Object> indexContext() {
         MockProcessorContext<Object, Object> ctx = new MockProcessorContext<>();
         List<org.apache.kafka.streams.processor.StateStore> stores = List.of(

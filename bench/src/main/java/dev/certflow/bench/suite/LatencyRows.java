@@ -3,6 +3,9 @@ package dev.certflow.bench.suite;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.certflow.events.Alert;
+import dev.certflow.events.AlertKind;
+import dev.certflow.events.AlertStatus;
 import dev.certflow.events.Certificate;
 import dev.certflow.events.PollOutcome;
 import dev.certflow.events.SourceKind;
@@ -26,6 +29,8 @@ import dev.certflow.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Time;
 
@@ -77,10 +82,14 @@ final class LatencyRows {
         Map<String, Long> arrivals = new ConcurrentHashMap<>();
         Map<String, Long> firedAt = new ConcurrentHashMap<>();
         HttpServer receiver = receiver(arrivals, firedAt);
+        Map<String, Long> visible = new ConcurrentHashMap<>(); // when the alert was readable in certificate-alerts
+        AlertProbe probe = new AlertProbe(kafka, run, visible);
         // wall clock at a nanoTime: the alert's firedAt (streams' clock) splits the latency in two
         long wallOffsetMs = System.currentTimeMillis() - System.nanoTime() / 1_000_000;
         List<Double> toFired = new ArrayList<>();
         List<Double> toReceived = new ArrayList<>();
+        List<Double> toVisible = new ArrayList<>();
+        List<Double> visibleToReceived = new ArrayList<>();
         Path dir = Files.createTempDirectory("certflow-bench-latency-");
         SinkConfig sinkConfig = new SinkConfig();
         sinkConfig.jdbcUrl = bench.postgres().createDatabase(run.replace('-', '_'));
@@ -100,6 +109,7 @@ final class LatencyRows {
         Histogram all = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         double maxRate;
         double rate;
+        String commitLatency = "";
         int missing = 0;
         try (Sink sink = Sink.start(kafka, sinkConfig, new SimpleMeterRegistry(), null);
              StreamsApp app = StreamsApp.start(kafka, s, new SimpleMeterRegistry(), null, Time.SYSTEM);
@@ -127,12 +137,15 @@ final class LatencyRows {
             long last = burstChanges.stream().mapToLong(c -> arrivals.getOrDefault(c.key, b0)).max().orElse(b0);
             maxRate = burst / ((last - b0) / 1e9);
             rate = maxRate / 2;
-            System.out.printf(Locale.ROOT, "R7 %s: burst of %d changes -> %.0f alerts/s at most; paced at %.0f/s%n",
-                    Stats.size(corpus.size()), burst, maxRate, rate);
+            long lastVisible = burstChanges.stream().mapToLong(c -> visible.getOrDefault(c.key, b0)).max().orElse(b0);
+            System.out.printf(Locale.ROOT, "R7 %s: burst of %d changes -> %.0f alerts/s at most (the last readable in certificate-alerts after %.1f s, "
+                            + "received after %.1f s); paced at %.0f/s%n",
+                    Stats.size(corpus.size()), burst, maxRate, (lastVisible - b0) / 1e9, (last - b0) / 1e9, rate);
             Duration paced = smoke ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
             for (int r = 0; r < bench.settings().rounds(); r++) {
                 arrivals.clear();
                 firedAt.clear();
+                visible.clear();
                 int count = Math.min(pool.size() - 1, Math.max(5, (int) (rate * paced.toSeconds()))); // no key twice in a round
                 List<Change> round = changes(pool, next, count);
                 long period = (long) (1e9 / rate);
@@ -172,14 +185,21 @@ final class LatencyRows {
                     if (at != null && fired != null) {
                         toFired.add((double) (fired - (c.intended / 1_000_000 + wallOffsetMs)));
                         toReceived.add((double) ((at / 1_000_000 + wallOffsetMs) - fired));
+                        Long seen = visible.get(c.key);
+                        if (seen != null) {
+                            toVisible.add((double) ((seen / 1_000_000 + wallOffsetMs) - fired));
+                            visibleToReceived.add((double) ((at - seen) / 1_000_000));
+                        }
                     }
                 }
                 p99s.add(h.getValueAtPercentile(99) / 1000.0);
+                commitLatency = commitLatency(app);
                 System.out.printf(Locale.ROOT, "R7 %s round %d: %d changes at %.0f/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
                         Stats.size(corpus.size()), r + 1, round.size(), rate, h.getValueAtPercentile(50) / 1000.0,
                         h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
             }
         } finally {
+            probe.close();
             receiver.stop(0);
             TempDirs.deleteRecursively(dir);
         }
@@ -193,8 +213,74 @@ final class LatencyRows {
                 p99 <= limit && missing == 0,
                 String.format(Locale.ROOT, "ratio = p99 / commit interval; at %.0f changes/s (half the %.0f/s maximum), HdrHistogram from the intended send time; "
                                 + "median split: change -> alert fired (publish transaction, streams processing) %.0f ms, fired -> received "
-                                + "(streams commit, sink consumer, webhook) %.0f ms%s",
-                        rate, maxRate, Stats.median(toFired), Stats.median(toReceived), missing > 0 ? "; " + missing + " alerts missing after " + ARRIVAL_TIMEOUT.toSeconds() + " s" : ""));
+                                + "(streams commit, sink consumer, webhook) %.0f ms, of which fired -> readable in certificate-alerts "
+                                + "(streams commit) p50 %.0f / p99 %.0f ms and readable -> received (sink) p50 %.0f / p99 %.0f ms%s%s",
+                        rate, maxRate, Stats.median(toFired), Stats.median(toReceived), Stats.percentile(toVisible, 50),
+                        Stats.percentile(toVisible, 99), Stats.percentile(visibleToReceived, 50), Stats.percentile(visibleToReceived, 99),
+                        commitLatency.isEmpty() ? "" : "; " + commitLatency, missing > 0 ? "; " + missing + " alerts missing after " + ARRIVAL_TIMEOUT.toSeconds() + " s" : ""));
+    }
+
+    /**
+     * A read_committed consumer of certificate-alerts beside the sink: when each certificate's
+     * EXPIRING FIRING alert became readable, which splits streams' commit from the sink's work.
+     */
+    private static final class AlertProbe implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        AlertProbe(KafkaSettings kafka, String run, Map<String, Long> visible) {
+            Topics.Topic<String, Alert> topic = kafka.topics().certificateAlerts();
+            KafkaConsumer<String, Alert> consumer = new KafkaConsumer<>(kafka.consumer(run + "-probe", run + "-probe"),
+                    topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+            consumer.subscribe(List.of(topic.name()));
+            thread = new Thread(() -> {
+                try (consumer) {
+                    while (running) {
+                        for (ConsumerRecord<String, Alert> r : consumer.poll(Duration.ofMillis(100))) {
+                            long at = System.nanoTime();
+                            Alert a = r.value();
+                            if (a != null && a.getStatus() == AlertStatus.FIRING && a.getKind() == AlertKind.EXPIRING && a.getCertificateKey() != null) {
+                                visible.putIfAbsent(CertificateKeys.format(a.getCertificateKey()), at);
+                            }
+                        }
+                    }
+                }
+            }, "bench-alert-probe");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+        }
+    }
+
+    /** Streams' own commit figures over its recent samples (the metrics' 30 s window): what one commit costs. */
+    private static String commitLatency(StreamsApp app) {
+        double avg = Double.NaN;
+        double max = Double.NaN;
+        double txnNs = 0;
+        double txns = 0;
+        for (var e : app.streams().metrics().entrySet()) {
+            var name = e.getKey();
+            Object v = e.getValue().metricValue();
+            if (!(v instanceof Double d) || d.isNaN()) {
+                continue;
+            }
+            if ("stream-thread-metrics".equals(name.group()) && "commit-latency-avg".equals(name.name())) {
+                avg = d;
+            } else if ("stream-thread-metrics".equals(name.group()) && "commit-latency-max".equals(name.name())) {
+                max = d;
+            } else if ("producer-metrics".equals(name.group()) && "txn-commit-time-ns-total".equals(name.name())) {
+                txnNs += d;
+            } else if ("stream-thread-metrics".equals(name.group()) && "commit-total".equals(name.name())) {
+                txns += d;
+            }
+        }
+        return String.format(Locale.ROOT, "streams commits: %.0f ms on average, %.0f ms at most over the last 30 s; "
+                + "transaction commit (EndTxn) %.1f ms on average over the run's %.0f commits", avg, max, txns == 0 ? Double.NaN : txnNs / 1e6 / txns, txns);
     }
 
     /** A change to one certificate: its new state and when it was meant to be sent. */

@@ -20,6 +20,17 @@ public final class Stats {
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
+    /** The nearest-rank percentile {@code p} (0-100), NaN for no values. */
+    public static double percentile(List<Double> xs, double p) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        int rank = (int) Math.ceil(p / 100 * s.size());
+        return s.get(Math.max(0, Math.min(s.size() - 1, rank - 1)));
+    }
+
     public static double min(List<Double> xs) {
         return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
