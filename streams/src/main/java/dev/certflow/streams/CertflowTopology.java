@@ -141,7 +141,8 @@ public final class CertflowTopology {
     }
 
     private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde) {
-        // caching off: rows and alerts leave the processor when they happen, not at commit
+        // uncached: forwards leave at once either way; a cache would only merge the changelog writes of a key put
+        // twice in one commit, which is rare here, and costs more per put (the counters' cache: 17 % of R3's stream thread)
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde).withCachingDisabled();
     }
 }
