@@ -207,7 +207,10 @@ class CanaryEndToEndIntegrationTest {
                     .isEqualTo(Payloads.signature(OWNER_SECRET, owned.body().getBytes(StandardCharsets.UTF_8)));
             assertThat(received).as("PagerDuty got the planted routing key").anyMatch(r -> r.body().contains(CANARY + "-pd-routing-key"));
             // the upstreams refused and failed, echoing what they were sent; certflow masked it
-            assertThat(logs.lines).as("an echoed Leegality error came back").anyMatch(l -> l.contains("[you sent X-Auth-Token: "));
+            // faults are drawn from one random sequence shared by every source's requests, so which source gets an
+            // auth error depends on how their requests interleave: wait for Leegality's while the stack runs on
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(logs.lines)
+                    .as("an echoed Leegality error came back").anyMatch(l -> l.contains("[you sent X-Auth-Token: ")));
             for (String kind : List.of("auth", "http_5xx")) {
                 assertThat(Search.in(stack.ops().registry()).name("certflow.ingest.errors").tag("kind", kind).counters())
                         .as("failed polls of kind %s", kind).isNotEmpty();
