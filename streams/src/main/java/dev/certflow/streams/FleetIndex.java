@@ -157,19 +157,19 @@ final class FleetIndex {
             return 0;
         }
         long started = System.nanoTime();
-        List<Bytes> stale = new ArrayList<>(REBUILD_BATCH);
+        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(REBUILD_BATCH);
         try (var it = index.all()) {
             while (it.hasNext()) {
-                stale.add(it.next().key);
-                if (stale.size() == REBUILD_BATCH) {
-                    stale.forEach(index::delete);
-                    stale.clear();
+                batch.add(KeyValue.pair(it.next().key, null)); // a null value deletes
+                if (batch.size() == REBUILD_BATCH) {
+                    index.putAll(batch);
+                    batch.clear();
                 }
             }
         }
-        stale.forEach(index::delete);
+        index.putAll(batch);
+        batch.clear();
         long n = 0;
-        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(REBUILD_BATCH);
         try (var it = summary.all()) {
             while (it.hasNext()) {
                 var kv = it.next();

@@ -38,10 +38,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -72,15 +68,7 @@ public final class SmoxyClient implements SourceClient {
         this.warnings = warnings;
         this.base = URI.create(config.base());
         if (config.attemptConcurrency > 1) {
-            AtomicInteger n = new AtomicInteger();
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(config.attemptConcurrency, config.attemptConcurrency, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "ingest-" + config.name + "-attempts-" + n.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-            pool.allowCoreThreadTimeOut(true); // idle between polls: no threads held
-            this.fetchers = pool;
+            this.fetchers = HelperThreads.pool(config.name, "attempts", config.attemptConcurrency);
         } else {
             this.fetchers = null;
         }

@@ -39,10 +39,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Yeastar P-Series PBX: {@code get_token} (refreshed before expiry, re-obtained when the PBX says the
@@ -86,13 +83,7 @@ public final class YeastarClient implements SourceClient {
         this.http = http;
         this.warnings = warnings;
         this.clock = clock;
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "ingest-" + config.name + "-next-page");
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        this.readAhead = pool;
+        this.readAhead = HelperThreads.pool(config.name, "next-page", 1);
     }
 
     @Override
