@@ -48,7 +48,7 @@ class SchemaMigrationTest {
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).isZero();
 
         var first = SinkDatabase.migrate(ds);
-        assertThat(first.migrationsExecuted).isEqualTo(4);
+        assertThat(first.migrationsExecuted).isEqualTo(5);
         List<String> tables = new ArrayList<>();
         try (Connection c = ds.getConnection(); var rs = c.getMetaData().getTables(null, "public", "%", new String[]{"TABLE"})) {
             while (rs.next()) {
@@ -96,8 +96,8 @@ class SchemaMigrationTest {
                 .isInstanceOf(SQLException.class).hasMessageContaining("alert_history_kind_check");
 
         var result = SinkDatabase.migrate(ds);
-        assertThat(result.migrationsExecuted).isEqualTo(3); // V2, V3 and V4
-        assertThat(result.targetSchemaVersion).isEqualTo("4");
+        assertThat(result.migrationsExecuted).isEqualTo(4); // V2 to V5
+        assertThat(result.targetSchemaVersion).isEqualTo("5");
         // V4: rows from before silences and acknowledgements existed are neither
         assertThat(Fixtures.string(ds, "SELECT coalesce(silenced_by, '-') || '/' || acknowledged FROM alert_history WHERE alert_id = 'a1'")).isEqualTo("-/false");
         // V3: the alerts recorded before owners and incidents existed are unowned first steps

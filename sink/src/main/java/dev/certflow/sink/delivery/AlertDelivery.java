@@ -21,6 +21,7 @@ import dev.certflow.sink.oncall.OnCallFeed;
 import dev.certflow.runtime.owners.OwnersConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,6 +91,11 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
     private final String alertsTopic;
     private final Map<String, List<ChannelWorker>> escalationWorkers = new LinkedHashMap<>();
     private boolean paused;
+    private static final long ONCALL_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private long lastOncallTick = System.nanoTime() - ONCALL_TICK_NANOS;
+    private final Timer decideTime;
+    private final Timer commitTime;
+    private final Timer oncallTime;
 
     public AlertDelivery(KafkaSettings kafka, SinkConfig config, DataSource dataSource, MeterRegistry registry, FaultHook faults,
                          PrintStream console) {
@@ -132,6 +138,12 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
                 List.of(topics.certificateAlerts().name()), config.batchSize, config.pollTimeout, registry, this);
         Gauge.builder("certflow.sink.delivery.in.flight", tracker, OffsetTracker::open)
                 .description("Alerts dispatched whose outcome is not yet recorded on every channel").register(registry);
+        // one description per meter name: Prometheus keeps the first
+        String step = "One step of the delivery consumer's round (decide: a poll's notification decisions; commit: offsets; oncall: releases, "
+                + "acknowledgements, escalations)";
+        this.decideTime = DeliveryTimers.step(registry, "decide", step);
+        this.commitTime = DeliveryTimers.step(registry, "commit", step);
+        this.oncallTime = DeliveryTimers.step(registry, "oncall", step);
         this.resender = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sink-alertmanager-resend");
             t.setDaemon(true);
@@ -265,12 +277,19 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
                 alerts.add(alert);
             }
         }
+        long t0 = System.nanoTime();
         List<Boolean> notify = alerts.isEmpty() ? List.of() : decide(alerts);
+        if (!alerts.isEmpty()) {
+            decideTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
         for (int i = 0; i < usable.size(); i++) {
             dispatch(usable.get(i), alerts.get(i), notify.get(i));
         }
         faults.reached(FaultHook.DELIVERY_BEFORE_COMMIT);
-        commit(c);
+        long t1 = System.nanoTime();
+        if (commit(c)) {
+            commitTime.record(System.nanoTime() - t1, TimeUnit.NANOSECONDS);
+        }
         // back-pressure: a stuck channel fills up; stop fetching rather than holding unbounded alerts in memory
         if (!paused && tracker.open() >= config.maxInFlight) {
             c.pause(c.assignment());
@@ -279,10 +298,17 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
             c.resume(c.paused());
             paused = false;
         }
-        try {
-            oncall.tick(this);
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("Silences, acknowledgements and escalations not applied this round ({}); retrying", e.getClass().getSimpleName());
+        // at most once a second: its queries would otherwise run between every two polls of a busy topic, and
+        // silences, acknowledgements and escalations are timed in seconds and minutes
+        long t2 = System.nanoTime();
+        if (t2 - lastOncallTick >= ONCALL_TICK_NANOS) {
+            lastOncallTick = t2;
+            try {
+                oncall.tick(this);
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("Silences, acknowledgements and escalations not applied this round ({}); retrying", e.getClass().getSimpleName());
+            }
+            oncallTime.record(System.nanoTime() - t2, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -317,10 +343,10 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
      * next round commits them (until then a restart would deliver those alerts again, with the same
      * idempotency keys).
      */
-    private void commit(KafkaConsumer<String, byte[]> c) {
+    private boolean commit(KafkaConsumer<String, byte[]> c) {
         Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
         if (offsets.isEmpty()) {
-            return;
+            return false;
         }
         try {
             c.commitSync(offsets);
@@ -328,6 +354,7 @@ public final class AlertDelivery implements AutoCloseable, ConsumerWorker.Handle
         } catch (RetriableException e) { // a TimeoutException among them
             LOG.warn("Delivered alerts' offsets not committed yet ({}); committed with the next round", e.getClass().getSimpleName());
         }
+        return true;
     }
 
     /** The alert of a record; null for a tombstone or an unreadable record (dead-lettered), whose offset is then done. */

@@ -5,6 +5,7 @@ import dev.certflow.events.AlertStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,13 +63,19 @@ final class ChannelWorker implements AutoCloseable {
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
-    private final List<BlockingQueue<Task>> lanes = new ArrayList<>();
+    private final List<BlockingQueue<Queued>> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Map<String, Alert> firing = new ConcurrentHashMap<>();
     private final Counter retries;
     private final Counter deadLettered;
+    private final Timer waited;
+    private final Timer sent;
     private final MeterRegistry registry;
+
+    /** A task and when it joined its lane (the wait before its first attempt is a metric). */
+    private record Queued(Task task, long at) {
+    }
 
     /**
      * @param config the channel's configuration: its routes decide {@link #accepts}
@@ -88,8 +95,12 @@ final class ChannelWorker implements AutoCloseable {
                 .description("Delivery attempts repeated after a retryable failure").register(registry);
         this.deadLettered = Counter.builder("certflow.sink.delivery.dead.lettered").tag("channel", channel.name())
                 .description("Alerts sent to the delivery dead-letter topic").register(registry);
+        this.waited = DeliveryTimers.timer(registry, "certflow.sink.delivery.wait", "Time an alert waited in its lane before its first attempt",
+                channel.name());
+        this.sent = DeliveryTimers.timer(registry, "certflow.sink.delivery.send", "Time of one delivery attempt (the receiver's answer included)",
+                channel.name());
         for (int i = 0; i < Math.max(1, concurrency); i++) {
-            BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+            BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
             lanes.add(queue);
             Thread t = new Thread(() -> run(queue), "sink-channel-" + channel.name() + "-" + i);
             t.setDaemon(true);
@@ -121,10 +132,10 @@ final class ChannelWorker implements AutoCloseable {
     }
 
     void submit(Task task) {
-        lane(task.alert()).add(task);
+        lane(task.alert()).add(new Queued(task, System.nanoTime()));
     }
 
-    private BlockingQueue<Task> lane(Alert alert) {
+    private BlockingQueue<Queued> lane(Alert alert) {
         return lanes.get(Math.floorMod(orderingKey(alert).hashCode(), lanes.size()));
     }
 
@@ -141,7 +152,7 @@ final class ChannelWorker implements AutoCloseable {
     /** Queues a re-send of every alert still firing on this channel. */
     void resendFiring() {
         for (Alert a : firing.values()) {
-            lane(a).add(new Task(a, null, -1, -1, true, () -> { }));
+            lane(a).add(new Queued(new Task(a, null, -1, -1, true, () -> { }), System.nanoTime()));
         }
     }
 
@@ -159,17 +170,19 @@ final class ChannelWorker implements AutoCloseable {
         return firing.size();
     }
 
-    private void run(BlockingQueue<Task> queue) {
+    private void run(BlockingQueue<Queued> queue) {
         while (closing.getCount() > 0) {
-            Task task;
+            Queued queued;
             try {
-                task = queue.poll(200, TimeUnit.MILLISECONDS);
+                queued = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (task == null) {
+            if (queued == null) {
                 continue;
             }
+            Task task = queued.task();
+            waited.record(System.nanoTime() - queued.at(), TimeUnit.NANOSECONDS);
             try {
                 deliver(task);
             } catch (InterruptedException e) {
@@ -190,8 +203,11 @@ final class ChannelWorker implements AutoCloseable {
         String lastError = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             Instant start = Instant.now();
+            long t0 = System.nanoTime();
             Channel.Attempt result = task.acknowledge() ? channel.acknowledge(alert) : channel.send(alert);
-            long ms = Duration.between(start, Instant.now()).toMillis();
+            long took = System.nanoTime() - t0;
+            sent.record(took, TimeUnit.NANOSECONDS);
+            long ms = TimeUnit.NANOSECONDS.toMillis(took);
             if (result.delivered()) {
                 count("delivered");
                 // a re-send never puts an alert back: its RESOLVED may have been delivered since it was queued

@@ -88,43 +88,54 @@ public final class OnCall {
 
     /**
      * Decides, records and returns for each alert whether the channels notify it, in one transaction
-     * (a transition decided before, say before a crash, keeps its decision).
+     * (a transition decided before, say before a crash, keeps its decision). The poll's earlier
+     * decisions are read in one query and its FIRING rows written in batches, so a burst of alerts
+     * costs a few round trips rather than four per alert.
      */
     public List<Boolean> decide(List<Alert> alerts) throws SQLException {
         Instant now = clock.instant();
         return Jdbc.transaction(dataSource, c -> {
+            Decisions d = new Decisions(c, alerts);
             List<Boolean> out = new ArrayList<>(alerts.size());
             for (Alert a : alerts) {
-                out.add(decide(c, a, now));
+                out.add(decide(d, a, now));
             }
+            d.flush();
             return out;
         });
     }
 
-    private boolean decide(Connection c, Alert a, Instant now) throws SQLException {
-        String existing = state(c, a.getAlertId(), a.getStatus().name(), a.getFiredAt());
+    private boolean decide(Decisions d, Alert a, Instant now) throws SQLException {
+        Connection c = d.connection;
+        String existing = d.state(a.getAlertId(), a.getStatus().name(), a.getFiredAt());
         if (existing != null) {
             return existing.equals("NOTIFIED"); // a redelivery: the same decision (released ones went out by the release)
         }
         String incident = AlertFields.incidentId(a);
         if (a.getStatus() == AlertStatus.FIRING) {
-            Instant openedAt = openIncident(c, incident, a.getFiredAt());
-            Acknowledgement ack = ackFor(incident, openedAt);
+            Acknowledgement ack = null;
+            if (feed.acknowledgement(incident) == null) {
+                d.openIncident(incident, a.getFiredAt()); // when it opened matters only to an acknowledgement
+            } else {
+                d.flush();
+                ack = ackFor(incident, openIncident(c, incident, a.getFiredAt()));
+            }
             SilenceRules silence = silencing(a, now);
             String state = silence != null ? "SILENCED" : ack != null ? "ACKNOWLEDGED" : "NOTIFIED";
             Instant escalateAt = state.equals("NOTIFIED") ? escalateAt(a, a.getFiredAt()) : null;
-            insert(c, a, state, silence == null ? null : silence.id(), ack, escalateAt, now);
+            d.insert(a, state, silence == null ? null : silence.id(), ack, escalateAt, now);
             if (silence != null) {
                 LOG.info("Alert {} silenced by {}", a.getAlertId(), silence.id());
             }
             return state.equals("NOTIFIED");
         }
-        // RESOLVED
-        String firingState = state(c, a.getAlertId(), "FIRING", a.getFiredAt());
+        // RESOLVED: rarer, and it updates rows this poll may have queued: those are written first
+        d.flush();
+        String firingState = d.state(a.getAlertId(), "FIRING", a.getFiredAt());
         String silencedBy = null;
         String state = "NOTIFIED";
         if ("SILENCED".equals(firingState)) {
-            silencedBy = silencedBy(c, a);
+            silencedBy = d.silencedBy(a.getAlertId(), a.getFiredAt());
             state = "RESOLVED_IN_SILENCE";
             try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications SET state = 'RESOLVED_IN_SILENCE', escalate_at = NULL "
                     + "WHERE alert_id = ? AND status = 'FIRING' AND fired_at = ?")) {
@@ -132,9 +143,11 @@ public final class OnCall {
                 ps.setObject(2, ts(a.getFiredAt()));
                 ps.executeUpdate();
             }
+            d.known(a.getAlertId(), "FIRING", a.getFiredAt(), "RESOLVED_IN_SILENCE", silencedBy);
         }
         Acknowledgement ack = ackFor(incident, openedAt(c, incident));
-        insert(c, a, state, silencedBy, ack, null, now);
+        d.insert(a, state, silencedBy, ack, null, now);
+        d.flush();
         try (PreparedStatement ps = c.prepareStatement("UPDATE alert_notifications SET escalate_at = NULL "
                 + "WHERE alert_id = ? AND status = 'FIRING' AND fired_at = ? AND escalate_at IS NOT NULL")) {
             ps.setString(1, a.getAlertId());
@@ -153,6 +166,94 @@ public final class OnCall {
             }
         }
         return state.equals("NOTIFIED");
+    }
+
+    /**
+     * One poll's decisions within its transaction: the decisions already recorded for its alerts
+     * (read once), those made so far in this poll, and the incident openings and notification rows
+     * not yet written. {@link #flush} writes those in order (incidents first) and runs before any
+     * statement that reads or updates them.
+     */
+    private static final class Decisions {
+        private record Key(String alertId, String status, Instant firedAt) {
+        }
+
+        private record Known(String state, String silencedBy) {
+        }
+
+        private record Opening(String incident, Instant firedAt) {
+        }
+
+        private record Row(Alert alert, String state, String silencedBy, Acknowledgement ack, Instant escalateAt, Instant now) {
+        }
+
+        final Connection connection;
+        private final java.util.Map<Key, Known> known = new java.util.HashMap<>();
+        // one per incident: a later opening of an incident already open in this batch changes nothing, and a
+        // batched INSERT ... ON CONFLICT DO UPDATE must not name one row twice
+        private final java.util.Map<String, Opening> openings = new java.util.LinkedHashMap<>();
+        private final List<Row> rows = new ArrayList<>();
+
+        Decisions(Connection c, List<Alert> alerts) throws SQLException {
+            this.connection = c;
+            String[] ids = alerts.stream().map(Alert::getAlertId).distinct().toArray(String[]::new);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT alert_id, status, fired_at, state, silenced_by FROM alert_notifications WHERE alert_id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("text", ids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        known(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4), rs.getString(5));
+                    }
+                }
+            }
+        }
+
+        void known(String alertId, String status, Instant firedAt, String state, String silencedBy) {
+            known.put(new Key(alertId, status, firedAt), new Known(state, silencedBy));
+        }
+
+        String state(String alertId, String status, Instant firedAt) {
+            Known k = known.get(new Key(alertId, status, firedAt));
+            return k == null ? null : k.state();
+        }
+
+        String silencedBy(String alertId, Instant firedAt) {
+            Known k = known.get(new Key(alertId, "FIRING", firedAt));
+            return k == null ? null : k.silencedBy();
+        }
+
+        void openIncident(String incident, Instant firedAt) {
+            openings.putIfAbsent(incident, new Opening(incident, firedAt));
+        }
+
+        void insert(Alert a, String state, String silencedBy, Acknowledgement ack, Instant escalateAt, Instant now) {
+            rows.add(new Row(a, state, silencedBy, ack, escalateAt, now));
+            known(a.getAlertId(), a.getStatus().name(), a.getFiredAt(), state, silencedBy);
+        }
+
+        void flush() throws SQLException {
+            if (!openings.isEmpty()) {
+                try (PreparedStatement ps = connection.prepareStatement(OPEN_INCIDENT)) {
+                    for (Opening o : openings.values()) {
+                        ps.setString(1, o.incident());
+                        ps.setObject(2, ts(o.firedAt()));
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                openings.clear();
+            }
+            if (!rows.isEmpty()) {
+                try (PreparedStatement ps = connection.prepareStatement(INSERT_NOTIFICATION)) {
+                    for (Row r : rows) {
+                        bind(ps, r.alert(), r.state(), r.silencedBy(), r.ack(), r.escalateAt(), r.now());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                rows.clear();
+            }
+        }
     }
 
     /** The active silence matching the alert (the one ending last), or null. */
@@ -174,11 +275,13 @@ public final class OnCall {
         return e == null ? null : from.plus(e.after());
     }
 
+    private static final String OPEN_INCIDENT = "INSERT INTO oncall_incidents (incident_id, opened_at) VALUES (?, ?) "
+            + "ON CONFLICT (incident_id) DO UPDATE SET opened_at = EXCLUDED.opened_at, closed_at = NULL, acknowledged_by = NULL, "
+            + "acknowledged_at = NULL, ack_notified_at = NULL WHERE oncall_incidents.closed_at IS NOT NULL";
+
     /** Opens the incident (again, once closed) at {@code firedAt}; returns when the open episode began. */
     private static Instant openIncident(Connection c, String incident, Instant firedAt) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO oncall_incidents (incident_id, opened_at) VALUES (?, ?) "
-                + "ON CONFLICT (incident_id) DO UPDATE SET opened_at = EXCLUDED.opened_at, closed_at = NULL, acknowledged_by = NULL, "
-                + "acknowledged_at = NULL, ack_notified_at = NULL WHERE oncall_incidents.closed_at IS NOT NULL")) {
+        try (PreparedStatement ps = c.prepareStatement(OPEN_INCIDENT)) {
             ps.setString(1, incident);
             ps.setObject(2, ts(firedAt));
             ps.executeUpdate();
@@ -195,50 +298,28 @@ public final class OnCall {
         }
     }
 
-    private static String state(Connection c, String alertId, String status, Instant firedAt) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM alert_notifications WHERE alert_id = ? AND status = ? AND fired_at = ?")) {
-            ps.setString(1, alertId);
-            ps.setString(2, status);
-            ps.setObject(3, ts(firedAt));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
+    private static final String INSERT_NOTIFICATION = "INSERT INTO alert_notifications (alert_id, status, fired_at, incident_id, incident_step, "
+            + "severity, owner, state, silenced_by, acknowledged, acknowledged_by, acknowledged_at, escalate_at, alert, decided_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    private static String silencedBy(Connection c, Alert a) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT silenced_by FROM alert_notifications WHERE alert_id = ? AND status = 'FIRING' AND fired_at = ?")) {
-            ps.setString(1, a.getAlertId());
-            ps.setObject(2, ts(a.getFiredAt()));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
-
-    private static void insert(Connection c, Alert a, String state, String silencedBy, Acknowledgement ack, Instant escalateAt, Instant now)
+    private static void bind(PreparedStatement ps, Alert a, String state, String silencedBy, Acknowledgement ack, Instant escalateAt, Instant now)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO alert_notifications (alert_id, status, fired_at, incident_id, incident_step, "
-                + "severity, owner, state, silenced_by, acknowledged, acknowledged_by, acknowledged_at, escalate_at, alert, decided_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            int i = 1;
-            ps.setString(i++, a.getAlertId());
-            ps.setString(i++, a.getStatus().name());
-            ps.setObject(i++, ts(a.getFiredAt()));
-            ps.setString(i++, AlertFields.incidentId(a));
-            ps.setInt(i++, Math.max(1, a.getIncidentStep()));
-            ps.setString(i++, a.getSeverity().name());
-            ps.setString(i++, a.getOwner());
-            ps.setString(i++, state);
-            ps.setString(i++, silencedBy);
-            ps.setBoolean(i++, ack != null);
-            ps.setString(i++, ack == null ? null : ack.getAcknowledgedBy());
-            ps.setObject(i++, ack == null ? null : ts(ack.getAcknowledgedAt()));
-            ps.setObject(i++, ts(escalateAt));
-            ps.setBytes(i++, a.getStatus() == AlertStatus.FIRING ? encode(a) : null);
-            ps.setObject(i, ts(now));
-            ps.executeUpdate();
-        }
+        int i = 1;
+        ps.setString(i++, a.getAlertId());
+        ps.setString(i++, a.getStatus().name());
+        ps.setObject(i++, ts(a.getFiredAt()));
+        ps.setString(i++, AlertFields.incidentId(a));
+        ps.setInt(i++, Math.max(1, a.getIncidentStep()));
+        ps.setString(i++, a.getSeverity().name());
+        ps.setString(i++, a.getOwner());
+        ps.setString(i++, state);
+        ps.setString(i++, silencedBy);
+        ps.setBoolean(i++, ack != null);
+        ps.setString(i++, ack == null ? null : ack.getAcknowledgedBy());
+        ps.setObject(i++, ack == null ? null : ts(ack.getAcknowledgedAt()));
+        ps.setObject(i++, ts(escalateAt));
+        ps.setBytes(i++, a.getStatus() == AlertStatus.FIRING ? encode(a) : null);
+        ps.setObject(i, ts(now));
     }
 
     /**

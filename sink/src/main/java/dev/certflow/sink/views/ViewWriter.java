@@ -202,11 +202,15 @@ public final class ViewWriter implements AutoCloseable, ConsumerWorker.Handler {
             byTopic.computeIfAbsent(r.topic(), t -> new ArrayList<>()).add(r);
             next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
+        // the alert history last: its rows take the advisory lock the delivery's decisions take too (see V4__oncall.sql),
+        // held until commit, so the delivery waits for this commit only, not for the whole batch's other tables
+        List<Map.Entry<String, List<ConsumerRecord<String, byte[]>>>> order = new ArrayList<>(byTopic.entrySet());
+        order.sort(java.util.Comparator.comparing(e -> sources.get(e.getKey()).table() == ViewTables.ALERT_HISTORY));
         Map<String, int[]> counts = new HashMap<>();
         try (Connection conn = dataSource.getConnection()) {
             conn.setAutoCommit(false);
             try {
-                for (var e : byTopic.entrySet()) {
+                for (var e : order) {
                     Source<?> source = sources.get(e.getKey());
                     counts.put(source.table().name(), writeTopic(conn, source, e.getValue(), dlq));
                 }

@@ -85,9 +85,10 @@ class ChannelWorkerConcurrencyTest {
     void alertsOfDifferentCertificatesAreSentConcurrentlyUpToTheChannelsConcurrency() throws Exception {
         GatedChannel channel = new GatedChannel(4);
         CountDownLatch done = new CountDownLatch(8);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (DeliveryLog log = new DeliveryLog(ds);
              ChannelWorker worker = new ChannelWorker(new ChannelConfig(), channel, log, (t, c, e) -> { }, 1, 4,
-                     Duration.ofMillis(10), Duration.ofMillis(50), new SimpleMeterRegistry()).start()) {
+                     Duration.ofMillis(10), Duration.ofMillis(50), registry).start()) {
             // eight certificates spread over the lanes; four lanes hold four at most at once
             List<Alert> alerts = new ArrayList<>();
             for (int i = 0; alerts.size() < 8; i++) {
@@ -100,6 +101,11 @@ class ChannelWorkerConcurrencyTest {
         assertThat(channel.received).hasSize(8);
         assertThat(Fixtures.count(ds, "SELECT count(*) FROM delivery_attempts WHERE outcome = 'DELIVERED'"))
                 .as("each outcome recorded before done").isEqualTo(8);
+        // the delivery's timers: one wait and one attempt per alert; the gate held the attempts open together
+        assertThat(registry.get("certflow.sink.delivery.wait").tag("channel", "gated").timer().count()).isEqualTo(8);
+        var send = registry.get("certflow.sink.delivery.send").tag("channel", "gated").timer();
+        assertThat(send.count()).isEqualTo(8);
+        assertThat(send.max(TimeUnit.MILLISECONDS)).as("an attempt that waited at the gate").isPositive();
     }
 
     @Test

@@ -320,4 +320,42 @@ class OnCallIntegrationTest {
         oncall().resumeUnfinished(notifier);
         assertThat(notifier.escalated).hasSize(1);
     }
+
+    @Test
+    void onePollsDecisionsAreThoseOfTheSameAlertsDecidedOneAtATime() throws Exception {
+        state.put(Silences.silence("s1", T0, T0.plus(Duration.ofHours(1)), "owner=payments"));
+        state.put(Silences.ack("inc-k", "k1", T0.plus(Duration.ofMinutes(5))));
+        Alert f1 = alert("f1", AlertStatus.FIRING, Severity.WARNING, "payments", "inc-f", 1, Duration.ofMinutes(1));
+        Alert g1 = alert("g1", AlertStatus.FIRING, Severity.CRITICAL, "ops", "inc-g", 1, Duration.ofMinutes(1));
+        Alert g1Again = alert("g1", AlertStatus.FIRING, Severity.CRITICAL, "ops", "inc-g", 1, Duration.ofMinutes(8));
+        Alert k1 = alert("k1", AlertStatus.FIRING, Severity.ERROR, "ops", "inc-k", 1, Duration.ofMinutes(1));
+        Alert h1 = alert("h1", AlertStatus.FIRING, Severity.CRITICAL, "ops", "inc-h", 1, Duration.ofMinutes(2));
+        Alert h2 = alert("h2", AlertStatus.FIRING, Severity.WARNING, "ops", "inc-h", 2, Duration.ofMinutes(3));
+        List<Alert> poll = List.of(f1, g1, g1, resolved(f1, AlertResolution.CLEARED), resolved(g1, AlertResolution.CLEARED), g1Again, k1, h1, h2,
+                resolved(h1, AlertResolution.ESCALATED));
+        at(Duration.ofMinutes(10));
+        List<Boolean> batched = oncall().decide(poll);
+        String notifications = "SELECT string_agg(row_to_json(n)::text, E'\\n' ORDER BY alert_id, status, fired_at) FROM alert_notifications n";
+        String incidents = "SELECT string_agg(row_to_json(i)::text, E'\\n' ORDER BY incident_id) FROM oncall_incidents i";
+        String batchedNotifications = Fixtures.string(ds, notifications);
+        String batchedIncidents = Fixtures.string(ds, incidents);
+
+        try (HikariDataSource single = SinkDatabase.dataSource(TestPostgres.freshDatabase(), "postgres", "postgres", 2)) {
+            SinkDatabase.migrate(single);
+            OnCall o = new OnCall(single, state, owners, clock);
+            List<Boolean> oneByOne = new java.util.ArrayList<>();
+            for (Alert a : poll) {
+                oneByOne.add(o.decide(List.of(a)).get(0));
+            }
+            assertThat(batched).isEqualTo(oneByOne).containsExactly(false, true, true, false, true, true, false, true, true, true);
+            assertThat(batchedNotifications).isEqualTo(Fixtures.string(single, notifications)).contains("RESOLVED_IN_SILENCE", "ACKNOWLEDGED");
+            assertThat(batchedIncidents).isEqualTo(Fixtures.string(single, incidents));
+        }
+        assertThat(notificationState("f1", "FIRING")).isEqualTo("RESOLVED_IN_SILENCE/s1");
+        assertThat(Fixtures.string(ds, "SELECT count(*) FROM alert_notifications WHERE alert_id = 'g1'")).isEqualTo("3");
+        assertThat(Fixtures.string(ds, "SELECT coalesce(closed_at::text, 'open') FROM oncall_incidents WHERE incident_id = 'inc-g'"))
+                .as("closed by the RESOLVED, opened again by the later FIRING").isEqualTo("open");
+        assertThat(Fixtures.string(ds, "SELECT to_char(opened_at AT TIME ZONE 'UTC', 'HH24:MI') FROM oncall_incidents WHERE incident_id = 'inc-g'"))
+                .isEqualTo("10:08");
+    }
 }
