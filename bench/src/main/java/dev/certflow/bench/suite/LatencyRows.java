@@ -111,7 +111,10 @@ final class LatencyRows {
         double rate;
         String commitLatency = "";
         int missing = 0;
-        try (Sink sink = Sink.start(kafka, sinkConfig, new SimpleMeterRegistry(), null);
+        SimpleMeterRegistry sinkMetrics = new SimpleMeterRegistry();
+        Map<String, long[]> sinkBefore = Map.of();
+        String sinkSteps = "";
+        try (Sink sink = Sink.start(kafka, sinkConfig, sinkMetrics, null);
              StreamsApp app = StreamsApp.start(kafka, s, new SimpleMeterRegistry(), null, Time.SYSTEM);
              Publisher publisher = new Publisher("bench-latency", kafka, Clock.systemUTC())) {
             publisher.init();
@@ -142,6 +145,8 @@ final class LatencyRows {
                             + "received after %.1f s); paced at %.0f/s%n",
                     Stats.size(corpus.size()), burst, maxRate, (lastVisible - b0) / 1e9, (last - b0) / 1e9, rate);
             Duration paced = smoke ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
+            System.out.printf(Locale.ROOT, "R7 %s burst sink: %s%n", Stats.size(corpus.size()), SinkTimers.describe(sinkMetrics, Map.of()));
+            sinkBefore = SinkTimers.snapshot(sinkMetrics);
             for (int r = 0; r < bench.settings().rounds(); r++) {
                 arrivals.clear();
                 firedAt.clear();
@@ -194,6 +199,8 @@ final class LatencyRows {
                 }
                 p99s.add(h.getValueAtPercentile(99) / 1000.0);
                 commitLatency = commitLatency(app);
+                sinkSteps = SinkTimers.describe(sinkMetrics, sinkBefore);
+                System.out.printf(Locale.ROOT, "R7 %s round %d sink: %s%n", Stats.size(corpus.size()), r + 1, sinkSteps);
                 System.out.printf(Locale.ROOT, "R7 %s round %d: %d changes at %.0f/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
                         Stats.size(corpus.size()), r + 1, round.size(), rate, h.getValueAtPercentile(50) / 1000.0,
                         h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
@@ -214,10 +221,10 @@ final class LatencyRows {
                 String.format(Locale.ROOT, "ratio = p99 / commit interval; at %.0f changes/s (half the %.0f/s maximum), HdrHistogram from the intended send time; "
                                 + "median split: change -> alert fired (publish transaction, streams processing) %.0f ms, fired -> received "
                                 + "(streams commit, sink consumer, webhook) %.0f ms, of which fired -> readable in certificate-alerts "
-                                + "(streams commit) p50 %.0f / p99 %.0f ms and readable -> received (sink) p50 %.0f / p99 %.0f ms%s%s",
+                                + "(streams commit) p50 %.0f / p99 %.0f ms and readable -> received (sink) p50 %.0f / p99 %.0f ms%s%s%s",
                         rate, maxRate, Stats.median(toFired), Stats.median(toReceived), Stats.percentile(toVisible, 50),
                         Stats.percentile(toVisible, 99), Stats.percentile(visibleToReceived, 50), Stats.percentile(visibleToReceived, 99),
-                        commitLatency.isEmpty() ? "" : "; " + commitLatency, missing > 0 ? "; " + missing + " alerts missing after " + ARRIVAL_TIMEOUT.toSeconds() + " s" : ""));
+                        commitLatency.isEmpty() ? "" : "; " + commitLatency, sinkSteps.isEmpty() ? "" : "; sink over the paced rounds: " + sinkSteps, missing > 0 ? "; " + missing + " alerts missing after " + ARRIVAL_TIMEOUT.toSeconds() + " s" : ""));
     }
 
     /**
