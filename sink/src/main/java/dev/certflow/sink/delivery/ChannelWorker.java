@@ -152,7 +152,7 @@ final class ChannelWorker implements AutoCloseable {
     /** Queues a re-send of every alert still firing on this channel. */
     void resendFiring() {
         for (Alert a : firing.values()) {
-            lane(a).add(new Queued(new Task(a, null, -1, -1, true, () -> { }), System.nanoTime()));
+            submit(new Task(a, null, -1, -1, true, () -> { }));
         }
     }
 

@@ -25,7 +25,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Silences, acknowledgements and escalation, applied by the delivery and recorded in PostgreSQL
@@ -188,10 +191,10 @@ public final class OnCall {
         }
 
         final Connection connection;
-        private final java.util.Map<Key, Known> known = new java.util.HashMap<>();
+        private final Map<Key, Known> known = new HashMap<>();
         // one per incident: a later opening of an incident already open in this batch changes nothing, and a
         // batched INSERT ... ON CONFLICT DO UPDATE must not name one row twice
-        private final java.util.Map<String, Opening> openings = new java.util.LinkedHashMap<>();
+        private final Map<String, Opening> openings = new LinkedHashMap<>();
         private final List<Row> rows = new ArrayList<>();
 
         Decisions(Connection c, List<Alert> alerts) throws SQLException {
