@@ -28,8 +28,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -208,6 +210,44 @@ public final class Ingest implements AutoCloseable {
             throw new IllegalArgumentException("no enabled source named '" + source + "'");
         }
         return w.pollOnce();
+    }
+
+    /**
+     * Runs one poll of every source now, on the polling pool ({@code ingest.pollThreads} at once), and waits
+     * for all of them: a cold start takes as long as its slowest source, not the sum of them. Results in
+     * {@link #sources()} order; a poll that crashed is rethrown once every other poll has ended.
+     */
+    public Map<String, PollResult> pollAllNow() throws InterruptedException {
+        Map<String, Future<PollResult>> running = new LinkedHashMap<>();
+        for (var e : workers.entrySet()) {
+            running.put(e.getKey(), pool.submit(e.getValue()::pollOnce));
+        }
+        Map<String, PollResult> results = new LinkedHashMap<>();
+        Throwable crashed = null;
+        try {
+            for (var e : running.entrySet()) {
+                try {
+                    results.put(e.getKey(), e.getValue().get());
+                } catch (ExecutionException ex) {
+                    if (crashed == null) {
+                        crashed = ex.getCause();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            running.values().forEach(f -> f.cancel(true));
+            throw e;
+        }
+        if (crashed instanceof RuntimeException r) {
+            throw r;
+        }
+        if (crashed instanceof Error err) {
+            throw err;
+        }
+        if (crashed != null) {
+            throw new IllegalStateException(crashed);
+        }
+        return results;
     }
 
     public List<String> sources() {

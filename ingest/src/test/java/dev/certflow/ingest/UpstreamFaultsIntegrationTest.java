@@ -66,10 +66,14 @@ class UpstreamFaultsIntegrationTest {
 
     /** smoxy lists S1..Sn, none with an attempt to read. */
     void stubSmoxy(int n) {
+        stubSmoxy(n, 0);
+    }
+
+    void stubSmoxy(int n, int delayMs) {
         String members = java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> """
                 {"id":"S%d","domainName":"s%d.example","type":"auto_managed","status":"active","expiresAt":"2027-01-0%dT00:00:00+00:00","lastAttempt":null}"""
                 .formatted(i, i, i)).collect(Collectors.joining(","));
-        wm.stubFor(get(urlPathEqualTo(CERTS)).willReturn(okJson("{\"member\":[" + members + "],\"totalItems\":" + n + "}")));
+        wm.stubFor(get(urlPathEqualTo(CERTS)).willReturn(okJson("{\"member\":[" + members + "],\"totalItems\":" + n + "}").withFixedDelay(delayMs)));
     }
 
     /** How often each certificate key was published (tombstones included). */
@@ -81,6 +85,32 @@ class UpstreamFaultsIntegrationTest {
     List<SourceStatus> statuses(String source) {
         return KafkaReads.values(kafka, topics.sourceStatus().name(), topics.sourceStatus().valueSerde().deserializer()).stream()
                 .filter(e -> e.getKey().equals(source)).map(Map.Entry::getValue).toList();
+    }
+
+    @Test
+    void everySourcesFirstPollRunsSideBySideSoAColdStartTakesTheSlowestNotTheSum() throws Exception {
+        config.pollThreads = 3;
+        int delayMs = 2_000;
+        wm.stubFor(get(urlPathEqualTo(LEE)).willReturn(okJson("""
+                {"data":[{"id":"L1","expiry":"2027-03-01T00:00:00","departmentId":"dep-1"}]}""").withFixedDelay(delayMs)));
+        stubSmoxy(2, delayMs);
+        wm.stubFor(get(urlPathEqualTo(LIST)).willReturn(okJson(TestSupport.sample("yeastar-certificate-list-200.json")).withFixedDelay(delayMs)));
+        ingest = Ingest.create(kafka, config, new SimpleMeterRegistry(), null, Ingest.Options.defaults());
+
+        Map<String, PollResult> results = ingest.pollAllNow();
+
+        assertThat(results.keySet()).containsExactlyElementsOf(ingest.sources());
+        assertThat(results).allSatisfy((source, r) -> assertThat(r.outcome()).as(source).isEqualTo(PollOutcome.SUCCESS));
+        assertThat(results.get("esign-hr").changed()).isEqualTo(1);
+        assertThat(results.get("smoxy-acme").changed()).isEqualTo(2);
+        // each source's first listing was asked for before any of them was answered: one after another, they
+        // would be at least the delay apart
+        Map<String, Long> firstAsked = wm.getAllServeEvents().stream()
+                .filter(e -> List.of(LEE, CERTS, LIST).contains(e.getRequest().getUrl().split("\\?")[0]))
+                .collect(Collectors.toMap(e -> e.getRequest().getUrl().split("\\?")[0], e -> e.getRequest().getLoggedDate().getTime(), Math::min));
+        assertThat(firstAsked).hasSize(3);
+        long spread = java.util.Collections.max(firstAsked.values()) - java.util.Collections.min(firstAsked.values());
+        assertThat(spread).as("ms between the first and the last source's first request").isLessThan(delayMs);
     }
 
     @Test

@@ -206,9 +206,7 @@ public final class LocalStack implements AutoCloseable {
         }
         streams = add(StreamsApp.start(kafka, streamsSettings, ops.registry(), ops, Time.SYSTEM, clock::millis));
         ingest = add(Ingest.create(kafka, ingestConfig, ops.registry(), ops, Ingest.Options.defaults().withClock(clock)));
-        for (String source : ingest.sources()) {
-            ingest.pollNow(source); // every source's first poll, at the held start
-        }
+        ingest.pollAllNow(); // every source's first poll, at the held start, side by side as the scheduler would run them
         admin = add(Admin.create(kafka.admin("certflow-local")));
         awaitReady(options.readyTimeout, streamsSettings.applicationId);
         ingest.startPolling();
