@@ -92,8 +92,8 @@ public final class DashboardBench {
             try (OpsServer ops = OpsServer.start("127.0.0.1", 0, OpsServer.newRegistry());
                  StreamsApp app = StreamsApp.start(kafka, s, ops.registry(), ops)) {
                 long t1 = System.nanoTime();
-                ExpiryTickBench.awaitCaughtUp(kafka, s.applicationId, topics.certificates().name(), Duration.ofMinutes(60));
-                ExpiryTickBench.awaitCaughtUp(kafka, s.applicationId, topics.renewalAttempts().name(), Duration.ofMinutes(10));
+                ExpiryTickBench.awaitCaughtUp(kafka, s.applicationId, topics.certificates().name(), Duration.ofMinutes(60), app);
+                ExpiryTickBench.awaitCaughtUp(kafka, s.applicationId, topics.renewalAttempts().name(), Duration.ofMinutes(10), app);
                 double seedS = (System.nanoTime() - t1) / 1e9;
                 System.out.printf("streams took in %,d certificates in %.0f s (%.0f/s), stores under %s%n", total, seedS, total / seedS, dir);
                 String url = ops.url() + "/";

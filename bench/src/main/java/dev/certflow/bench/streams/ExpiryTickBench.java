@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import dev.certflow.runtime.kafka.ClockTime;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -71,7 +72,9 @@ public final class ExpiryTickBench {
         int total = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int changed = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         Path dir = Files.createTempDirectory("certflow-tick-bench");
+        phase("starting the broker");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            phase("broker up at " + broker.bootstrapServers());
             KafkaSettings kafka = new KafkaSettings();
             kafka.bootstrapServers = broker.bootstrapServers();
             kafka.schemaRegistryUrl = "mock://tick-bench";
@@ -105,8 +108,9 @@ public final class ExpiryTickBench {
             time.offsetMs = -Duration.ofHours(6).toMillis();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (StreamsApp app = StreamsApp.start(kafka, s, meters, null, time.time)) {
+                phase("streams started");
                 long t1 = System.nanoTime();
-                awaitCaughtUp(kafka, s.applicationId, topics.certificates().name(), Duration.ofMinutes(30));
+                awaitCaughtUp(kafka, s.applicationId, topics.certificates().name(), Duration.ofMinutes(30), app);
                 System.out.printf("streams caught up in %.1f s (%.0f certificates/s)%n", (System.nanoTime() - t1) / 1e9,
                         total / ((System.nanoTime() - t1) / 1e9));
                 ReadOnlyKeyValueStore<String, Certificate> store = app.streams().store(
@@ -147,6 +151,7 @@ public final class ExpiryTickBench {
                     }
                     double idleMs = (timer.totalTime(TimeUnit.MILLISECONDS) - t0ms) / Math.max(1, timer.count() - c0);
                     idle.add(idleMs);
+                    phase("round " + round + " done");
                     System.out.printf("round %d: tick re-evaluated %,d certificates in %.2f ms (%.0f us each); idle tick %.3f ms; full scan of %,d certificates (%,d in a bucket or overdue) %.1f ms%n",
                             round, app.metrics().lastBusyTickTransitions(), tickMs, tickMs * 1000 / changed, idleMs, seen[0], seen[1], scanMs);
                 }
@@ -157,7 +162,9 @@ public final class ExpiryTickBench {
                                 + "  |  full scan median %.1f ms (read + evaluate only)  |  full scan / tick = %.1fx%n",
                         total, changed, tick, scan, scan / tick);
                 System.out.printf("RESULT idle tick (nothing due) median %.3f ms  |  full scan / idle tick = %.0fx%n", idleTick, scan / idleTick);
+                phase("closing streams");
             }
+            phase("closing the broker");
         } finally {
             deleteTree(dir);
         }
@@ -189,18 +196,37 @@ public final class ExpiryTickBench {
         }
     }
 
-    /** Waits until the group's committed offsets reach the topic's end offsets (as they were when called). */
-    static void awaitCaughtUp(KafkaSettings kafka, String group, String topic, Duration timeout) throws Exception {
+    /** A timestamped progress line: a log cut short by a timeout then says which step never ended. */
+    private static void phase(String what) {
+        System.out.printf("%s %s%n", Instant.now(), what);
+    }
+
+    /**
+     * Waits until the group's committed offsets reach the topic's end offsets (as they were when called); fails at once
+     * when the app stopped (a dead stream thread would otherwise leave this waiting out the whole timeout).
+     */
+    static void awaitCaughtUp(KafkaSettings kafka, String group, String topic, Duration timeout, StreamsApp app) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (Admin admin = Admin.create(kafka.admin("tick-bench"))) {
             Map<TopicPartition, Long> ends = Offsets.ends(admin, List.of(topic));
             while (System.nanoTime() < deadline) {
-                if (Offsets.behind(admin, group, ends) == 0) {
+                long behind = Offsets.behind(admin, group, ends);
+                if (behind == 0) {
                     return;
+                }
+                KafkaStreams.State state = app.state();
+                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+                        || state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+                    throw new IllegalStateException("streams stopped (" + state + ") " + behind + " records behind");
+                }
+                if (System.nanoTime() > nextReport) {
+                    phase("catching up: " + behind + " records behind, streams " + state);
+                    nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 }
                 TimeUnit.MILLISECONDS.sleep(500); // polling an external condition with a deadline
             }
-            throw new IllegalStateException("streams did not catch up within " + timeout);
+            throw new IllegalStateException("streams did not catch up within " + timeout + " (streams " + app.state() + ")");
         }
     }
 

@@ -50,6 +50,8 @@ final class TickRows {
 
     static Tick collect(Process p, int size, int changed, Path log, long timeoutMinutes) throws Exception {
         if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
+            // the log lives in a temporary directory that is gone by the time anyone reads the failure: print what it says
+            System.out.println(hangReport(p, log));
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
             throw new IllegalStateException("ExpiryTickBench " + size + " did not finish within " + timeoutMinutes + " min (log " + log + ")");
@@ -63,6 +65,43 @@ final class TickRows {
         }
         return new Tick(size, changed, Double.parseDouble(tick.group(3)), Double.parseDouble(idle.group(1)),
                 Double.parseDouble(caught.group(2)), out);
+    }
+
+    /** The hung child's last log lines and its main thread's stack (from {@code jcmd Thread.print}). */
+    static String hangReport(Process p, Path log) {
+        StringBuilder out = new StringBuilder("ExpiryTickBench (pid " + p.pid() + ") hung; its log ends:\n");
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(l -> out.append("  ").append(l).append('\n'));
+        } catch (IOException e) {
+            out.append("  (log unreadable: ").append(e.getMessage()).append(")\n");
+        }
+        out.append(mainStack(threadDump(p.pid())));
+        return out.toString();
+    }
+
+    /** The "main" thread's entry of a thread dump, or the whole dump when it has none. */
+    static String mainStack(String dump) {
+        int start = dump.indexOf("\n\"main\"");
+        if (start < 0) {
+            return dump;
+        }
+        int end = dump.indexOf("\n\n", start + 1);
+        return "main thread:" + dump.substring(start, end < 0 ? dump.length() : end) + "\n";
+    }
+
+    private static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return jcmd.waitFor(30, TimeUnit.SECONDS) ? dump : "(jcmd did not answer)";
+        } catch (IOException e) {
+            return "(no thread dump: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
     }
 
     /** Rows from the ticks of every size, the smallest being the flatness baseline. */
